@@ -1,0 +1,126 @@
+using AeLab.Runtime;
+using TorchSharp;
+
+namespace AeLab;
+
+/// <summary>What <see cref="Lab.Init"/> set up; prints as the one-line summary lessons show.</summary>
+public sealed record LabEnvironment(
+    string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native)
+{
+    public override string ToString() =>
+        $"TorchSharp {TorchSharpVersion} · libtorch {LibTorchVersion} · device {Device.type.ToString().ToLowerInvariant()} · " +
+        $"{Threads} thread{(Threads == 1 ? "" : "s")} · seed {Seed} · {(Smoke ? "smoke" : "full")} mode · natives {Native}";
+}
+
+/// <summary>
+/// The runtime entry point for lessons and programs: native loading, device, threads, seeding, mode.
+/// </summary>
+/// <remarks>
+/// Switches, all optional environment variables:
+/// <list type="bullet">
+/// <item><c>AELAB_SMOKE=1</c>: smoke mode (tiny data and epochs; what CI runs). Lessons read it through <see cref="Smoke"/>.</item>
+/// <item><c>AELAB_DEVICE=cpu|cuda</c>: force a device; default is CUDA when available, else CPU.</item>
+/// <item><c>AELAB_THREADS=n</c>: CPU threads for libtorch; default is the machine's core count.</item>
+/// </list>
+/// </remarks>
+public static class Lab
+{
+    public const string SmokeVariable = "AELAB_SMOKE";
+    public const string DeviceVariable = "AELAB_DEVICE";
+    public const string ThreadsVariable = "AELAB_THREADS";
+
+    static torch.Device? _device;
+    static LabEnvironment? _environment;
+
+    /// <summary>True in smoke mode (<c>AELAB_SMOKE=1</c>): lessons shrink data and epochs so they run in seconds.</summary>
+    public static bool Smoke => IsTruthy(Environment.GetEnvironmentVariable(SmokeVariable));
+
+    /// <summary>Picks the full-mode or the smoke-mode value of a setting.</summary>
+    public static T Pick<T>(T full, T smoke) => Smoke ? smoke : full;
+
+    /// <summary>The device lessons train on (initialises the library on first use).</summary>
+    public static torch.Device Device => _device ?? Init().Device;
+
+    /// <summary>The environment set up by the last <see cref="Init"/>, initialising with defaults if needed.</summary>
+    public static LabEnvironment Current => _environment ?? Init();
+
+    /// <summary>
+    /// Loads the natives, picks the device, sets the thread count and seeds every generator.
+    /// Safe to call again (for example to reseed).
+    /// </summary>
+    /// <param name="seed">Seed for torch (CPU and CUDA) and <see cref="Random"/>.</param>
+    /// <param name="threads">libtorch CPU threads; default AELAB_THREADS or the core count.</param>
+    /// <param name="device">"cpu", "cuda" or null/"auto" (default AELAB_DEVICE, else CUDA when available).</param>
+    public static LabEnvironment Init(long seed = 0, int? threads = null, string? device = null)
+    {
+        NativeLoader.EnsureLoaded();
+        _device = ChooseDevice(device ?? Environment.GetEnvironmentVariable(DeviceVariable));
+        int n = threads ?? ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable)) ?? Environment.ProcessorCount;
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "threads must be at least 1.");
+        torch.set_num_threads(n);
+        Seed(seed);
+        var tsVersion = typeof(torch).Assembly.GetName().Version;
+        _environment = new LabEnvironment(
+            tsVersion == null ? "?" : $"{tsVersion.Major}.{tsVersion.Minor}.{tsVersion.Build}",
+            torch.__version__, _device, torch.get_num_threads(), seed, Smoke, NativeLoader.Status);
+        return _environment;
+    }
+
+    /// <summary>Shared C# random source, reseeded by <see cref="Seed"/> (shuffles, augmentation choices).</summary>
+    public static Random Random { get; private set; } = new(0);
+
+    /// <summary>Seeds torch (CPU and, when present, CUDA) and <see cref="Random"/>: same seed, same numbers.</summary>
+    public static void Seed(long seed)
+    {
+        NativeLoader.EnsureLoaded();
+        torch.manual_seed(seed);
+        if (_device?.type == DeviceType.CUDA) torch.cuda.manual_seed_all(seed);
+        Random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+    }
+
+    static torch.Device ChooseDevice(string? request)
+    {
+        var r = (request ?? "auto").Trim().ToLowerInvariant();
+        switch (r)
+        {
+            case "cpu":
+                return torch.CPU;
+            case "cuda" or "gpu":
+                if (!TryInitCuda())
+                    throw new InvalidOperationException(
+                        $"CUDA was requested ({DeviceVariable}={request} or device: \"cuda\") but is not available. " +
+                        "Build the library with the CUDA package (`dotnet build lib/AeLab -p:Torch=cuda`) on a machine with an NVIDIA driver, " +
+                        $"or unset {DeviceVariable} to use the CPU.");
+                return torch.CUDA;
+            case "" or "auto":
+                return TryInitCuda() ? torch.CUDA : torch.CPU;
+            default:
+                throw new ArgumentException($"Unknown device '{request}'. Use \"cpu\", \"cuda\" or \"auto\" ({DeviceVariable}).", nameof(request));
+        }
+    }
+
+    // In scripts and notebooks TorchSharp only sees CUDA after the CUDA backend is initialised
+    // explicitly; with the CPU package that call throws, which simply means "no CUDA".
+    static bool TryInitCuda()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CUDA);
+            return torch.cuda.is_available();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    static int? ParseThreads(string? s)
+    {
+        if (string.IsNullOrWhiteSpace(s)) return null;
+        if (int.TryParse(s, out var n) && n > 0) return n;
+        throw new ArgumentException($"{ThreadsVariable}='{s}' is not a positive whole number of threads.");
+    }
+
+    static bool IsTruthy(string? s) =>
+        s != null && (s.Trim() is "1" || s.Trim().Equals("true", StringComparison.OrdinalIgnoreCase) || s.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,109 @@
+using AeLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Tests.Runtime;
+
+public class LabTests
+{
+    [Fact]
+    public void Init_loads_torch_and_a_tiny_computation_is_right()
+    {
+        var env = Lab.Init(seed: 1);
+        using var a = tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 2);
+        using var b = a.matmul(a);
+        Assert.Equal(new float[] { 7, 10, 15, 22 }, b.data<float>().ToArray());
+        Assert.Equal(DeviceType.CPU, env.Device.type);
+        Assert.StartsWith("2.", env.LibTorchVersion);
+        Assert.Contains("TorchSharp 0.107.0", env.ToString());
+        Assert.Contains("device cpu", env.ToString());
+    }
+
+    [Fact]
+    public void Old_libstdcxx_gets_the_patched_copy_new_one_gets_none()
+    {
+        if (!NativeFiles.IsLinuxX64) return;
+        Lab.Init();
+        if (NativeFiles.SystemLibStdCxxHas332())
+            Assert.Equal("as shipped", NativeLoader.Status);
+        else
+        {
+            Assert.StartsWith("patched copy", NativeLoader.Status);
+            Assert.Equal(NativeLoader.CacheDirectory(), Path.GetFullPath(Path.Combine(NativeLoader.BridgePath!, "..", "..", "..")));
+            Assert.DoesNotContain(".nuget", NativeLoader.BridgePath!);
+        }
+    }
+
+    [Fact]
+    public void Same_seed_same_numbers_other_seed_other_numbers()
+    {
+        Lab.Init(seed: 123);
+        using var a = randn(1000);
+        var r1 = Lab.Random.Next();
+        Lab.Seed(123);
+        using var b = randn(1000);
+        var r2 = Lab.Random.Next();
+        Lab.Seed(124);
+        using var c = randn(1000);
+
+        Assert.True(a.allclose(b, rtol: 0, atol: 0));
+        Assert.False(a.allclose(c, rtol: 0, atol: 0));
+        Assert.Equal(r1, r2);
+    }
+
+    [Fact]
+    public void Same_seed_gives_the_same_trained_weights()
+    {
+        float[] Train()
+        {
+            Lab.Seed(7);
+            using var lin = nn.Linear(4, 2);
+            using var opt = optim.Adam(lin.parameters(), 0.01);
+            for (int i = 0; i < 20; i++)
+            {
+                using var scope = NewDisposeScope();
+                var x = randn(8, 4);
+                var loss = lin.call(x).pow(2).mean();
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+            }
+            return lin.weight!.data<float>().ToArray();
+        }
+        Lab.Init();
+        Assert.Equal(Train(), Train());
+    }
+
+    [Fact]
+    public void Cuda_request_without_cuda_explains_how_to_get_it()
+    {
+        if (Lab.Init().Device.type == DeviceType.CUDA) return;
+        var e = Assert.Throws<InvalidOperationException>(() => Lab.Init(device: "cuda"));
+        Assert.Contains("-p:Torch=cuda", e.Message);
+        Lab.Init(); // leave the process on the default device
+    }
+
+    [Fact]
+    public void Unknown_device_is_rejected_by_name()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Lab.Init(device: "tpu"));
+        Assert.Contains("tpu", e.Message);
+        Lab.Init();
+    }
+
+    [Fact]
+    public void Pick_follows_the_smoke_switch()
+    {
+        var before = Environment.GetEnvironmentVariable(Lab.SmokeVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, "1");
+            Assert.True(Lab.Smoke);
+            Assert.Equal(2, Lab.Pick(50, 2));
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, null);
+            Assert.False(Lab.Smoke);
+            Assert.Equal(50, Lab.Pick(50, 2));
+        }
+        finally { Environment.SetEnvironmentVariable(Lab.SmokeVariable, before); }
+    }
+}
