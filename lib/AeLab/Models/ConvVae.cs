@@ -1,0 +1,127 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace AeLab.Models;
+
+/// <summary>
+/// The convolutional VAE of the Pokémon tutorial: three stride-2 conv blocks (Conv 3×3 → BatchNorm →
+/// LeakyReLU(0.2)) take 3×S×S to 256×S/8×S/8; 1×1 convolutions give μ and logvar, a latent of
+/// <c>latentChannels</c>×S/8×S/8 (4×64×64 at S = 512); the decoder mirrors it with a 1×1 transposed
+/// convolution and three stride-2 transposed-conv blocks, then Tanh for images in [−1, 1].
+/// </summary>
+/// <remarks>
+/// As in the source, the last decoder block also ends in BatchNorm + LeakyReLU before the Tanh.
+/// Loss as in the source: MSE summed over the batch + KlWeight · KL summed over the batch (0.1 there).
+/// </remarks>
+public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
+{
+    readonly Sequential encoder, decoder;
+    readonly Conv2d fcMu, fcVar;
+    readonly ConvTranspose2d decoderInput;
+
+    public int InChannels { get; }
+    public int LatentChannels { get; }
+
+    /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
+    public double KlWeight { get; set; }
+
+    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1) : base(nameof(ConvVae))
+    {
+        if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be at least 1.");
+        if (latentChannels < 1) throw new ArgumentOutOfRangeException(nameof(latentChannels), latentChannels, "latentChannels must be at least 1.");
+        InChannels = inChannels;
+        LatentChannels = latentChannels;
+        KlWeight = klWeight;
+        encoder = Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128), ConvBlock(128, 256));
+        fcMu = Conv2d(256, latentChannels, 1);
+        fcVar = Conv2d(256, latentChannels, 1);
+        decoderInput = ConvTranspose2d(latentChannels, 256, 1);
+        decoder = Sequential(UpBlock(256, 128), UpBlock(128, 64), UpBlock(64, inChannels));
+        RegisterComponents();
+    }
+
+    static Sequential ConvBlock(long cin, long cout) => Sequential(
+        Conv2d(cin, cout, 3, stride: 2, padding: 1), BatchNorm2d(cout), LeakyReLU(0.2));
+
+    static Sequential UpBlock(long cin, long cout) => Sequential(
+        ConvTranspose2d(cin, cout, 3, stride: 2, padding: 1, output_padding: 1), BatchNorm2d(cout), LeakyReLU(0.2));
+
+    /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/8, S/8].</summary>
+    public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
+    {
+        CheckInput(x);
+        using var h = encoder.forward(x);
+        return (fcMu.forward(h), fcVar.forward(h));
+    }
+
+    /// <summary>The posterior mean μ.</summary>
+    public Tensor Encode(Tensor x)
+    {
+        var (mu, logvar) = EncodeDistribution(x);
+        logvar.Dispose();
+        return mu;
+    }
+
+    /// <summary>Images in [−1, 1], [N, C, 8·h, 8·w] for a latent [N, latentChannels, h, w].</summary>
+    public Tensor Decode(Tensor z)
+    {
+        using var h = decoderInput.forward(z);
+        using var y = decoder.forward(h);
+        return y.tanh();
+    }
+
+    /// <summary>Reconstruction through one reparameterised sample, as the source's forward does.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        var (mu, logvar) = EncodeDistribution(x);
+        using (mu) using (logvar)
+        using (var z = Gaussian.Reparameterize(mu, logvar))
+            return Decode(z);
+    }
+
+    /// <summary>
+    /// MSE(sum) + KlWeight · KL(sum) over the batch. Metrics as the source monitors them:
+    /// "mse_px" and "kl_px" (each divided by N·C·H·W) and "kl" (per image).
+    /// </summary>
+    public LossOutput Loss(Tensor x)
+    {
+        var (mu, logvar) = EncodeDistribution(x);
+        using (mu) using (logvar)
+        using (var z = Gaussian.Reparameterize(mu, logvar))
+        using (var recon = Decode(z))
+        using (var mse = nn.functional.mse_loss(recon, x, reduction: Reduction.Sum))
+        using (var klPerImage = Gaussian.KlToStandardNormal(mu, logvar))
+        using (var kl = klPerImage.sum())
+        {
+            double pixels = x.numel();
+            var loss = mse + KlWeight * kl;
+            return new LossOutput(loss, new Dictionary<string, Tensor>
+            {
+                ["mse_px"] = (mse / pixels).detach(),
+                ["kl_px"] = (kl / pixels).detach(),
+                ["kl"] = klPerImage.mean().detach(),
+            });
+        }
+    }
+
+    /// <summary>Decodes n draws from N(0, I) at the latent size of <paramref name="imageSize"/>-pixel images.</summary>
+    public Tensor Sample(int n, int imageSize)
+    {
+        if (imageSize % 8 != 0) throw new ArgumentException($"imageSize {imageSize} must be a multiple of 8 (three stride-2 stages).", nameof(imageSize));
+        using var z = randn(n, LatentChannels, imageSize / 8, imageSize / 8, device: fcMu.weight!.device);
+        return Decode(z);
+    }
+
+    /// <summary>Decodes n prior draws at 128×128 pixels (use <see cref="Sample(int, int)"/> for another size).</summary>
+    public Tensor Sample(int n) => Sample(n, 128);
+
+    void CheckInput(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[1] != InChannels || x.shape[2] % 8 != 0 || x.shape[3] % 8 != 0)
+            throw new ArgumentException(
+                $"ConvVae expects images [N, {InChannels}, H, W] with H and W multiples of 8; got [{string.Join(", ", x.shape)}]. " +
+                "Resize the images (e.g. Pokemon.Load(size: 128)) or build the model with the right inChannels.", nameof(x));
+    }
+}

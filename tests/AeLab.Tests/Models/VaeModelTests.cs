@@ -1,0 +1,74 @@
+using AeLab.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Tests.Models;
+
+public class VaeModelTests
+{
+    [Fact]
+    public void MlpVae_shapes_and_loss_is_bce_plus_kl()
+    {
+        Lab.Init(seed: 1);
+        using var model = new MlpVae(latentDim: 10);
+        using var x = rand(6, 1, 28, 28);
+        var (mu, lv) = model.EncodeDistribution(x);
+        Assert.Equal(new long[] { 6, 10 }, mu.shape);
+        Assert.Equal(new long[] { 6, 10 }, lv.shape);
+        using var rec = model.forward(x);
+        Assert.Equal(new long[] { 6, 1, 28, 28 }, rec.shape);
+        Assert.True(rec.min().item<float>() >= 0 && rec.max().item<float>() <= 1);
+        using var s = model.Sample(4);
+        Assert.Equal(new long[] { 4, 1, 28, 28 }, s.shape);
+        var output = model.Loss(x);
+        double total = output.Loss.item<float>(), bce = output.Metrics["bce"].item<float>(), kl = output.Metrics["kl"].item<float>();
+        Assert.Equal(bce + kl, total, 3);
+        Assert.True(bce > 0 && kl >= 0);
+    }
+
+    [Fact]
+    public void ConvVae_latent_is_one_eighth_resolution_with_four_channels()
+    {
+        Lab.Init(seed: 2);
+        using var model = new ConvVae();
+        model.eval();
+        using var x = rand(2, 3, 32, 32) * 2 - 1;
+        using var mu = model.Encode(x);
+        Assert.Equal(new long[] { 2, 4, 4, 4 }, mu.shape);
+        using var rec = model.Decode(mu);
+        Assert.Equal(new long[] { 2, 3, 32, 32 }, rec.shape);
+        Assert.True(rec.abs().max().item<float>() <= 1);
+        using var s = model.Sample(3, 16);
+        Assert.Equal(new long[] { 3, 3, 16, 16 }, s.shape);
+        var e = Assert.Throws<ArgumentException>(() => model.Encode(rand(1, 3, 30, 30)));
+        Assert.Contains("multiples of 8", e.Message);
+    }
+
+    [Fact]
+    public void Both_models_lower_their_loss_on_a_tiny_batch()
+    {
+        Lab.Init(seed: 4);
+        using var digits = (rand(8, 1, 28, 28) > 0.5).to(float32);
+        Assert.True(Improves(new MlpVae(latentDim: 4), digits, steps: 60, lr: 3e-3));
+        using var images = rand(4, 3, 16, 16) * 2 - 1;
+        Assert.True(Improves(new ConvVae(), images, steps: 40, lr: 3e-3));
+    }
+
+    static bool Improves<T>(T model, Tensor x, int steps, double lr) where T : nn.Module<Tensor, Tensor>, IAutoencoder
+    {
+        using var opt = optim.Adam(model.parameters(), lr);
+        float first = 0, last = 0;
+        for (int i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            opt.zero_grad();
+            var loss = model.Loss(x).Loss;
+            loss.backward();
+            opt.step();
+            if (i == 0) first = loss.item<float>();
+            last = loss.item<float>();
+        }
+        model.Dispose();
+        return last < 0.8 * first;
+    }
+}
