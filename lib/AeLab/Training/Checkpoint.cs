@@ -1,0 +1,272 @@
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AeLab.Training;
+
+/// <summary>What a checkpoint file holds besides the weights: epoch, configuration and history.</summary>
+public sealed record CheckpointInfo(
+    string Path, string ModelType, int Epoch, string? ConfigJson, IReadOnlyList<EpochRecord> History,
+    string? OptimizerType, DateTime SavedUtc)
+{
+    /// <summary>The model configuration stored with the weights, read back as <typeparamref name="T"/>.</summary>
+    public T? Config<T>() => ConfigJson == null ? default : JsonSerializer.Deserialize<T>(ConfigJson, CheckpointFile.Json);
+
+    /// <summary>Scheduler steps taken before the save, so a resumed run continues the same learning-rate curve.</summary>
+    internal long SchedulerSteps { get; init; }
+
+    public override string ToString() => $"checkpoint '{Path}': {ModelType}, epoch {Epoch}, saved {SavedUtc:u}";
+}
+
+/// <summary>
+/// Saving and loading training state: model weights (state dict), optimizer state, epoch, history and
+/// the model's configuration as JSON, in one file written atomically (a temporary file renamed over
+/// the old one, so a crash mid-save leaves the previous checkpoint intact).
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>Saves <paramref name="model"/> (and optionally the optimizer, epoch, configuration, history) to <paramref name="path"/>.</summary>
+    /// <remarks><paramref name="config"/>: any JSON-serialisable object describing how to rebuild the model (e.g. a record of sizes).</remarks>
+    public static void Save(string path, nn.Module model, optim.Optimizer? optimizer = null, int epoch = 0,
+        object? config = null, IReadOnlyList<EpochRecord>? history = null) =>
+        Save(path, model, optimizer, epoch, config, history, 0, null);
+
+    internal static void Save(string path, nn.Module model, optim.Optimizer? optimizer, int epoch, object? config,
+        IReadOnlyList<EpochRecord>? history, long schedulerSteps, Func<Stream, Stream>? wrapStream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+
+        var state = model.state_dict();
+        var header = new CheckpointHeader
+        {
+            Model = model.GetType().FullName ?? model.GetType().Name,
+            Epoch = epoch,
+            Config = config switch { null => null, _ => JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json) },
+            History = CheckpointHeader.FromHistory(history ?? Array.Empty<EpochRecord>()),
+            Tensors = state.Select(kv => new CheckpointHeader.TensorEntry
+            {
+                Name = kv.Key, DType = kv.Value.dtype.ToString(), Shape = kv.Value.shape,
+            }).ToList(),
+            Optimizer = optimizer?.GetType().Name,
+            SchedulerSteps = schedulerSteps,
+            SavedUtc = DateTime.UtcNow,
+        };
+        var optimizerBytes = optimizer == null ? null : OptimizerState(optimizer);
+
+        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                var stream = wrapStream?.Invoke(file) ?? file;
+                using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                {
+                    CheckpointFile.WriteHeader(w, header);
+                    w.Flush();
+                    foreach (var (_, t) in state)
+                    {
+                        using var cpu = t.detach().cpu().contiguous();
+                        cpu.WriteBytesToStream(stream);
+                    }
+                    w.Write(optimizerBytes?.LongLength ?? -1L);
+                    if (optimizerBytes != null) w.Write(optimizerBytes);
+                }
+                stream.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { /* the original error matters more */ }
+            throw;
+        }
+    }
+
+    /// <summary>Reads a checkpoint's epoch, configuration and history without touching any model.</summary>
+    public static CheckpointInfo Info(string path)
+    {
+        var full = RequireFile(path);
+        using var r = new BinaryReader(File.OpenRead(full));
+        return ToInfo(full, CheckpointFile.ReadHeader(r, full));
+    }
+
+    /// <summary>
+    /// Loads weights into <paramref name="model"/> (and optimizer state into <paramref name="optimizer"/> when given).
+    /// Fails, changing nothing, when the file's tensors do not match the model's names and shapes.
+    /// </summary>
+    public static CheckpointInfo Load(string path, nn.Module model, optim.Optimizer? optimizer = null)
+    {
+        var (info, optimizerBytes) = Read(path, model);
+        if (optimizer != null) LoadOptimizer(info, optimizer, optimizerBytes);
+        return info;
+    }
+
+    /// <summary>
+    /// Lessons call this so re-running a cell is instant: when <paramref name="path"/> exists (and was saved
+    /// with the same <paramref name="config"/>) the weights and history are loaded; otherwise <paramref name="train"/>
+    /// runs and the result is saved. In smoke mode the path gets a "smoke" folder, so a smoke run never
+    /// loads or overwrites a full run's weights.
+    /// </summary>
+    public static TrainResult LoadOrTrain(string path, nn.Module model, Func<TrainResult> train,
+        object? config = null, optim.Optimizer? optimizer = null, bool quiet = false)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var p = ForMode(path);
+        if (File.Exists(p))
+        {
+            var info = Info(p);
+            var json = config == null ? null : JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json);
+            if (json == null || info.ConfigJson == json)
+            {
+                Load(p, model, optimizer);
+                if (!quiet) Console.WriteLine($"Loaded {info.ModelType.Split('.').Last()} from '{p}' (epoch {info.Epoch}). Delete the file to train again.");
+                return new TrainResult(info.History, 0, fromCheckpoint: true);
+            }
+            if (!quiet) Console.WriteLine($"'{p}' was saved with another configuration ({info.ConfigJson}); training anew.");
+        }
+        var result = train();
+        if (result.Diverged)
+        {
+            if (!quiet) Console.WriteLine($"Not saving '{p}': {result.StopReason}");
+            return result;
+        }
+        Save(p, model, optimizer, result.Epochs, config, result.History);
+        return result;
+    }
+
+    /// <summary>The path used in the current mode: unchanged in a full run, with a "smoke" folder inserted in smoke mode.</summary>
+    public static string ForMode(string path)
+    {
+        if (!Lab.Smoke) return path;
+        var dir = System.IO.Path.GetDirectoryName(path) ?? "";
+        if (dir.Split('/', '\\').Contains("smoke")) return path;
+        return System.IO.Path.Combine(dir, "smoke", System.IO.Path.GetFileName(path));
+    }
+
+    /// <summary>
+    /// Where a lesson keeps a checkpoint: notebooks/checkpoints/&lt;lesson&gt;/&lt;name&gt;.ckpt (git-ignored),
+    /// found from the current folder (the notebook's folder in a kernel, or the repository root).
+    /// </summary>
+    public static string LessonPath(string lesson, string name)
+    {
+        if (string.IsNullOrWhiteSpace(lesson) || string.IsNullOrWhiteSpace(name))
+            throw new ArgumentException("Give a lesson folder name and a checkpoint name, e.g. LessonPath(\"01-autoencoder\", \"mlp\").");
+        var file = name.EndsWith(".ckpt", StringComparison.Ordinal) ? name : name + ".ckpt";
+        return System.IO.Path.Combine(NotebooksFolder(), "checkpoints", lesson, file);
+    }
+
+    static string NotebooksFolder()
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        for (var d = new DirectoryInfo(cwd); d != null; d = d.Parent)
+        {
+            if (d.Name == "notebooks" && Directory.Exists(System.IO.Path.Combine(d.FullName, "..", "lib"))) return d.FullName;
+            var sub = System.IO.Path.Combine(d.FullName, "notebooks");
+            if (Directory.Exists(sub) && Directory.Exists(System.IO.Path.Combine(d.FullName, "lib"))) return sub;
+        }
+        return cwd;
+    }
+
+    /// <summary>Reads and validates the file, loads the weights; returns the optimizer block unread.</summary>
+    internal static (CheckpointInfo Info, byte[]? OptimizerState) Read(string path, nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var full = RequireFile(path);
+        using var r = new BinaryReader(File.OpenRead(full));
+        var header = CheckpointFile.ReadHeader(r, full);
+        var info = ToInfo(full, header);
+        var state = model.state_dict();
+        CheckFits(header, state, full, model);
+
+        // Read everything first, then copy: a truncated file must not leave the model half-loaded.
+        var loaded = new List<(Tensor Target, Tensor Value)>();
+        try
+        {
+            foreach (var e in header.Tensors)
+            {
+                var target = state[e.Name];
+                var value = empty(e.Shape, dtype: target.dtype);
+                loaded.Add((target, value));
+                try { value.ReadBytesFromStream(r.BaseStream); }
+                catch (Exception ex) when (ex is EndOfStreamException or IOException or ArgumentException)
+                {
+                    throw new InvalidDataException($"'{full}' is truncated or damaged (while reading tensor '{e.Name}'). Delete the file to retrain.", ex);
+                }
+            }
+            long n = r.ReadInt64();
+            byte[]? optimizerBytes = n < 0 ? null : r.ReadBytes(checked((int)n));
+            if (optimizerBytes != null && optimizerBytes.Length != n)
+                throw new InvalidDataException($"'{full}' is truncated (optimizer state incomplete). Delete the file to retrain.");
+            using (no_grad())
+                foreach (var (target, value) in loaded)
+                    target.copy_(value);
+            return (info, optimizerBytes);
+        }
+        finally
+        {
+            foreach (var (_, value) in loaded) value.Dispose();
+        }
+    }
+
+    internal static void LoadOptimizer(CheckpointInfo info, optim.Optimizer optimizer, byte[]? bytes)
+    {
+        if (bytes == null)
+            throw new InvalidOperationException($"'{info.Path}' holds no optimizer state (it was saved without an optimizer); load it without one, or resume from a checkpoint the trainer saved.");
+        if (optimizer is not OptimizerHelper helper)
+            throw new NotSupportedException($"Optimizer {optimizer.GetType().Name} cannot restore saved state; use Adam, AdamW, SGD or another TorchSharp optimizer implemented in managed code.");
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        try { helper.load_state_dict(r); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new InvalidDataException($"'{info.Path}': the optimizer state does not fit this optimizer ({e.Message}).", e);
+        }
+    }
+
+    static byte[] OptimizerState(optim.Optimizer optimizer)
+    {
+        if (optimizer is not OptimizerHelper helper)
+            throw new NotSupportedException($"Optimizer {optimizer.GetType().Name} cannot save its state; use Adam, AdamW, SGD or another TorchSharp optimizer implemented in managed code, or save without the optimizer.");
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) helper.save_state_dict(w);
+        return ms.ToArray();
+    }
+
+    static void CheckFits(CheckpointHeader header, Dictionary<string, Tensor> state, string path, nn.Module model)
+    {
+        var modelName = model.GetType().Name;
+        var hint = header.Config == null
+            ? "Build the model with the architecture it was saved from, or delete the file to retrain."
+            : $"It was saved from a model with configuration {header.Config}; build the model that way, or delete the file to retrain.";
+        foreach (var e in header.Tensors)
+        {
+            if (!state.TryGetValue(e.Name, out var t))
+                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
+            if (!t.shape.SequenceEqual(e.Shape))
+                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
+            if (t.dtype.ToString() != e.DType)
+                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
+        }
+        var missing = state.Keys.Except(header.Tensors.Select(e => e.Name)).FirstOrDefault();
+        if (missing != null)
+            throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
+    }
+
+    static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    static string RequireFile(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"No checkpoint at '{full}'. Train and save first (Checkpoint.Save or Checkpoint.LoadOrTrain).", full);
+        return full;
+    }
+
+    static CheckpointInfo ToInfo(string path, CheckpointHeader h) =>
+        new(path, h.Model, h.Epoch, h.Config, h.ToHistory(), h.Optimizer, h.SavedUtc) { SchedulerSteps = h.SchedulerSteps };
+}

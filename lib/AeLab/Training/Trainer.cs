@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using AeLab.Data;
+using AeLab.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Training;
+
+/// <summary>
+/// A custom training step for models whose training is more than "minimise Loss" (GANs, adversarial
+/// autoencoders): it does its own zero_grad/backward/step on its own optimizers and returns the loss
+/// and metrics to report. The trainer still handles epochs, disposal, metrics, logs and progress.
+/// </summary>
+public delegate LossOutput TrainStep(Batch batch);
+
+/// <summary>
+/// Trains a model over batches for a number of epochs: optimizer and scheduler steps, per-epoch metrics
+/// (training, and validation with a "val_" prefix), progress, TensorBoard/CSV logs, checkpoints and
+/// hooks. Set the options, then call <see cref="Fit(IEnumerable{Batch}, int)"/>; call it again with more epochs to continue.
+/// </summary>
+/// <example>
+/// <code>
+/// var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), 1e-3))
+/// {
+///     Validation = testLoader, Schedule = Schedule.OneCycle(1e-3), LogDir = "runs/01",
+///     HookEvery = 5, OnEpoch = e => display(Images.Grid(model.Sample(16), nrow: 8)),
+/// };
+/// var result = trainer.Fit(trainLoader, epochs: 20);
+/// </code>
+/// </example>
+public sealed class Trainer
+{
+    readonly nn.Module _module;
+    readonly IAutoencoder? _autoencoder;
+    readonly List<EpochRecord> _history = new();
+    long _schedulerSteps;
+    (CheckpointInfo Info, byte[]? Bytes)? _pendingOptimizer;
+
+    /// <summary>Trains <paramref name="model"/> (an nn.Module; an <see cref="IAutoencoder"/> unless <see cref="Step"/> is set) with <paramref name="optimizer"/>.</summary>
+    public Trainer(nn.Module model, optim.Optimizer optimizer)
+    {
+        _module = model ?? throw new ArgumentNullException(nameof(model));
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        _autoencoder = model as IAutoencoder;
+    }
+
+    /// <summary>The optimizer (TorchSharp's).</summary>
+    public optim.Optimizer Optimizer { get; }
+
+    /// <summary>Batches evaluated (no gradients, eval mode) after each epoch; their metrics get a "val_" prefix.</summary>
+    public IEnumerable<Batch>? Validation { get; set; }
+
+    /// <summary>Learning-rate schedule (<see cref="Training.Schedule.OneCycle"/>, <see cref="Training.Schedule.LinearDecay"/>, <see cref="Training.Schedule.Cosine"/>).</summary>
+    public Schedule? Schedule { get; set; }
+
+    /// <summary>Batches per epoch, for per-batch schedules and progress. Default: the source's count when it has one,
+    /// else (only for a per-batch schedule) one pass over the data to count.</summary>
+    public int? StepsPerEpoch { get; set; }
+
+    /// <summary>Custom training step (see <see cref="TrainStep"/>); null trains on <see cref="IAutoencoder.Loss"/>.</summary>
+    public TrainStep? Step { get; set; }
+
+    /// <summary>Custom validation loss; null uses <see cref="IAutoencoder.Loss"/>.</summary>
+    public Func<Batch, LossOutput>? ValidationStep { get; set; }
+
+    /// <summary>Called every <see cref="HookEvery"/> epochs and after the last one, in eval mode without gradients
+    /// (show or save a grid, log an image). Training mode is restored afterwards.</summary>
+    public Action<EpochRecord>? OnEpoch { get; set; }
+
+    /// <summary>How often <see cref="OnEpoch"/> runs, in epochs.</summary>
+    public int HookEvery { get; set; } = 1;
+
+    /// <summary>No progress output at all.</summary>
+    public bool Quiet { get; set; }
+
+    /// <summary>Run folder for TensorBoard event files and metrics.csv; null logs nothing.</summary>
+    public string? LogDir { get; set; }
+
+    /// <summary>The open log of this run (after <see cref="Fit(IEnumerable{Batch}, int)"/> starts), e.g. to add images from <see cref="OnEpoch"/>.</summary>
+    public MetricsLog? Log { get; private set; }
+
+    /// <summary>Where to save a checkpoint every <see cref="CheckpointEvery"/> epochs and at the end; null saves none.
+    /// When the loss becomes NaN the model is restored from it.</summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>How often to save <see cref="CheckpointPath"/>, in epochs.</summary>
+    public int CheckpointEvery { get; set; } = 1;
+
+    /// <summary>The model's configuration, stored as JSON in checkpoints.</summary>
+    public object? Config { get; set; }
+
+    /// <summary>Base seed; each epoch reseeds with (seed, epoch) so a resumed run sees the same shuffles and noise.
+    /// Default: the seed given to <see cref="Lab.Init"/>.</summary>
+    public long? Seed { get; set; }
+
+    /// <summary>Adds "rss_mib" (process resident memory after the epoch) to the metrics.</summary>
+    public bool TrackMemory { get; set; }
+
+    /// <summary>Whether to dispose each batch after its step. Default: yes for streamed sources (data loaders),
+    /// no for materialised collections (lists/arrays reused every epoch).</summary>
+    public bool? DisposeBatches { get; set; }
+
+    /// <summary>Forces a progress mode and writer (tests).</summary>
+    internal (Progress.Mode Mode, TextWriter Writer)? ProgressOverride { get; set; }
+
+    /// <summary>Epochs completed so far (including those loaded by <see cref="Resume"/>).</summary>
+    public int Epoch => _history.Count == 0 ? 0 : _history[^1].Epoch;
+
+    /// <summary>Per-epoch history so far.</summary>
+    public IReadOnlyList<EpochRecord> History => _history;
+
+    /// <summary>One call for the common case: Adam at <paramref name="learningRate"/> on an autoencoder.</summary>
+    public static TrainResult Fit(IAutoencoder model, IEnumerable<Batch> train, int epochs, double learningRate = 1e-3,
+        IEnumerable<Batch>? validation = null, Schedule? schedule = null, Action<EpochRecord>? onEpoch = null,
+        int hookEvery = 1, string? logDir = null, bool quiet = false)
+    {
+        if (model is not nn.Module module)
+            throw new ArgumentException($"{model.GetType().Name} must derive from nn.Module to be trained.", nameof(model));
+        using var optimizer = optim.Adam(module.parameters(), learningRate);
+        var trainer = new Trainer(module, optimizer)
+        {
+            Validation = validation, Schedule = schedule, OnEpoch = onEpoch, HookEvery = hookEvery, LogDir = logDir, Quiet = quiet,
+        };
+        return trainer.Fit(train, epochs);
+    }
+
+    /// <summary>Loads a checkpoint saved by a trainer: weights now, optimizer (and scheduler position) when
+    /// <see cref="Fit(IEnumerable{Batch}, int)"/> starts; the history continues, so Fit(train, epochs) trains only the missing epochs.</summary>
+    public CheckpointInfo Resume(string path)
+    {
+        var (info, bytes) = Checkpoint.Read(path, _module);
+        _history.Clear();
+        _history.AddRange(info.History);
+        _schedulerSteps = info.SchedulerSteps;
+        _pendingOptimizer = (info, bytes);
+        return info;
+    }
+
+    /// <summary>Saves the model, optimizer, epoch, history and <see cref="Config"/> to <paramref name="path"/> (atomically).</summary>
+    public void Save(string path) =>
+        Checkpoint.Save(path, _module, Optimizer, Epoch, Config, _history, _schedulerSteps, null);
+
+    /// <summary>Trains until <paramref name="epochs"/> epochs are complete in total (after a resume, only the rest).</summary>
+    public TrainResult Fit(IEnumerable<Batch> train, int epochs)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be 0 or more.");
+        if (HookEvery < 1) throw new ArgumentOutOfRangeException(nameof(HookEvery), HookEvery, "HookEvery must be at least 1.");
+        if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1.");
+        if (Step == null && _autoencoder == null)
+            throw new InvalidOperationException($"{_module.GetType().Name} does not implement IAutoencoder; set Trainer.Step to a custom training step.");
+        if (Validation != null && ValidationStep == null && _autoencoder == null)
+            throw new InvalidOperationException($"Validation needs a loss: {_module.GetType().Name} does not implement IAutoencoder; set Trainer.ValidationStep.");
+
+        var clock = Stopwatch.StartNew();
+        long seed = Seed ?? Lab.Current.Seed;
+        int? steps = StepsPerEpoch ?? KnownCount(train);
+        bool disposeBatches = DisposeBatches ?? !IsMaterialised(train);
+
+        optim.lr_scheduler.LRScheduler? scheduler = null;
+        if (Schedule != null)
+        {
+            if (Schedule.PerBatch && steps == null) steps = CountBatches(train, disposeBatches);
+            scheduler = Schedule.Create(Optimizer, epochs, steps ?? 1);
+            // Replay the schedule up to where a resumed run stopped, then restore the optimizer, so the
+            // learning rate continues exactly where it was.
+            for (long i = 0; i < _schedulerSteps; i++) scheduler.step();
+        }
+        if (_pendingOptimizer is { } pending)
+        {
+            if (pending.Bytes != null) Checkpoint.LoadOptimizer(pending.Info, Optimizer, pending.Bytes);
+            _pendingOptimizer = null;
+        }
+
+        Log = LogDir == null ? null : new MetricsLog(LogDir);
+        var progress = ProgressOverride is { } o ? new Progress(Quiet ? Progress.Mode.Quiet : o.Mode, Epoch, epochs, o.Writer)
+                                                 : new Progress(Quiet, Epoch, epochs);
+        string? stop = null;
+
+        for (int epoch = Epoch + 1; epoch <= epochs && stop == null; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            Lab.Seed(unchecked(seed * 1_000_003 + epoch));
+            _module.train();
+            var sums = new Sums();
+            int n = 0;
+            foreach (var batch in train)
+            {
+                try
+                {
+                    using (NewDisposeScope())
+                    {
+                        LossOutput output;
+                        if (Step != null) output = Step(batch);
+                        else
+                        {
+                            Optimizer.zero_grad();
+                            output = _autoencoder!.Loss(batch.X);
+                            output.Loss.backward();
+                            Optimizer.step();
+                        }
+                        sums.Add("", output);
+                        if (scheduler != null && Schedule!.PerBatch) { scheduler.step(); _schedulerSteps++; }
+                    }
+                }
+                finally
+                {
+                    if (disposeBatches) batch.Dispose();
+                }
+                n++;
+                if (progress.Due)
+                {
+                    double loss = sums.Mean("loss", n);
+                    if (!double.IsFinite(loss)) { stop = Diverged(epoch, n, loss); break; }
+                    progress.Step(epoch, n, steps, loss);
+                }
+            }
+            if (stop != null) break;
+            if (n == 0)
+                throw new InvalidOperationException("The training data yielded no batches. Check the data loader (dataset size vs batch size with dropLast).");
+            steps ??= n;
+
+            var metrics = sums.Means(n);
+            sums.Dispose();
+            if (!double.IsFinite(metrics["loss"])) { stop = Diverged(epoch, n, metrics["loss"]); break; }
+
+            if (Validation != null) Validate(metrics, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
+            if (scheduler != null && !Schedule!.PerBatch) { scheduler.step(); _schedulerSteps++; }
+            metrics["lr"] = Optimizer.ParamGroups.First().LearningRate;
+            if (TrackMemory) metrics["rss_mib"] = Memory.ResidentMiB();
+
+            var record = new EpochRecord(epoch, metrics, epochClock.Elapsed.TotalSeconds);
+            _history.Add(record);
+            Log?.Write(record);
+            progress.Epoch(record, steps.Value);
+            if (CheckpointPath != null && (epoch % CheckpointEvery == 0 || epoch == epochs)) Save(CheckpointPath);
+            if (OnEpoch != null && (epoch % HookEvery == 0 || epoch == epochs)) RunHook(record);
+        }
+
+        _module.train();
+        progress.Finish(stop == null ? null : "Training stopped: " + stop);
+        return new TrainResult(_history.ToList(), clock.Elapsed.TotalSeconds, stop);
+    }
+
+    void Validate(Dictionary<string, double> metrics, bool disposeBatches)
+    {
+        _module.eval();
+        var sums = new Sums();
+        int n = 0;
+        using (no_grad())
+        {
+            foreach (var batch in Validation!)
+            {
+                try
+                {
+                    using (NewDisposeScope())
+                        sums.Add("val_", ValidationStep != null ? ValidationStep(batch) : _autoencoder!.Loss(batch.X));
+                }
+                finally
+                {
+                    if (disposeBatches) batch.Dispose();
+                }
+                n++;
+            }
+        }
+        _module.train();
+        if (n == 0) throw new InvalidOperationException("The validation data yielded no batches. Check its loader (dataset size vs batch size with dropLast).");
+        foreach (var (k, v) in sums.Means(n)) metrics[k] = v;
+        sums.Dispose();
+    }
+
+    void RunHook(EpochRecord record)
+    {
+        _module.eval();
+        try
+        {
+            using (no_grad())
+            using (NewDisposeScope())
+                OnEpoch!(record);
+        }
+        finally { _module.train(); }
+    }
+
+    string Diverged(int epoch, int step, double loss)
+    {
+        var what = $"the loss became {(double.IsNaN(loss) ? "NaN" : "infinite")} in epoch {epoch} (by step {step})";
+        if (CheckpointPath != null && File.Exists(CheckpointPath))
+        {
+            var info = Checkpoint.Load(CheckpointPath, _module, Optimizer);
+            _history.RemoveAll(e => e.Epoch > info.Epoch);
+            _schedulerSteps = info.SchedulerSteps;
+            return $"{what}. The model was restored from the last good checkpoint '{CheckpointPath}' (epoch {info.Epoch}). " +
+                   "Lower the learning rate or check the loss (log of 0, division by 0), then continue.";
+        }
+        return $"{what}; the weights are no longer usable. Lower the learning rate or check the loss (log of 0, division by 0) and train again" +
+               " (set Trainer.CheckpointPath to keep the last good weights).";
+    }
+
+    static bool IsMaterialised(IEnumerable<Batch> source) => source is ICollection<Batch> or IReadOnlyCollection<Batch>;
+
+    /// <summary>A count the source knows without being enumerated (collections, or a data loader's Count property).</summary>
+    static int? KnownCount(IEnumerable<Batch> source)
+    {
+        if (source.TryGetNonEnumeratedCount(out var n)) return n;
+        var p = source.GetType().GetProperty("Count") ?? source.GetType().GetProperty("Length");
+        return p?.GetValue(source) is int c ? c : null;
+    }
+
+    static int CountBatches(IEnumerable<Batch> source, bool dispose)
+    {
+        int n = 0;
+        foreach (var b in source)
+        {
+            n++;
+            if (dispose) b.Dispose();
+        }
+        return n;
+    }
+
+    /// <summary>Running sums of the loss and metrics on the device: no host sync per step.</summary>
+    sealed class Sums : IDisposable
+    {
+        readonly Dictionary<string, Tensor> _sums = new();
+
+        public void Add(string prefix, LossOutput output)
+        {
+            Accumulate(prefix + "loss", output.Loss);
+            foreach (var (name, value) in output.Metrics) Accumulate(prefix + name, value);
+        }
+
+        void Accumulate(string name, Tensor value)
+        {
+            if (value.numel() != 1)
+                throw new ArgumentException($"Metric '{name}' must be a scalar tensor; it has shape [{string.Join(", ", value.shape)}]. Reduce it (e.g. .mean()) in Loss.");
+            var v = value.detach().reshape(1).to(float64);
+            if (_sums.TryGetValue(name, out var sum)) sum.add_(v);
+            else _sums[name] = v.clone().DetachFromDisposeScope();
+        }
+
+        public double Mean(string name, int n) => _sums.TryGetValue(name, out var s) ? s.item<double>() / n : double.NaN;
+
+        public Dictionary<string, double> Means(int n) => _sums.ToDictionary(kv => kv.Key, kv => kv.Value.item<double>() / n);
+
+        public void Dispose()
+        {
+            foreach (var t in _sums.Values) t.Dispose();
+            _sums.Clear();
+        }
+    }
+}
