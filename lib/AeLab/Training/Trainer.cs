@@ -182,7 +182,7 @@ public sealed class Trainer
             var epochClock = Stopwatch.StartNew();
             Lab.Seed(unchecked(seed * 1_000_003 + epoch));
             _module.train();
-            var sums = new Sums();
+            using var sums = new Sums();
             int n = 0;
             foreach (var batch in train)
             {
@@ -221,7 +221,6 @@ public sealed class Trainer
             steps ??= n;
 
             var metrics = sums.Means(n);
-            sums.Dispose();
             if (!double.IsFinite(metrics["loss"])) { stop = Diverged(epoch, n, metrics["loss"]); break; }
 
             if (Validation != null) Validate(metrics, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
@@ -245,7 +244,7 @@ public sealed class Trainer
     void Validate(Dictionary<string, double> metrics, bool disposeBatches)
     {
         _module.eval();
-        var sums = new Sums();
+        using var sums = new Sums();
         int n = 0;
         using (no_grad())
         {
@@ -266,7 +265,6 @@ public sealed class Trainer
         _module.train();
         if (n == 0) throw new InvalidOperationException("The validation data yielded no batches. Check its loader (dataset size vs batch size with dropLast).");
         foreach (var (k, v) in sums.Means(n)) metrics[k] = v;
-        sums.Dispose();
     }
 
     void RunHook(EpochRecord record)
