@@ -58,15 +58,21 @@ internal sealed class Progress
         if (_mode == Mode.Quiet) return;
         _lastDrawMs = _clock.ElapsedMilliseconds;
         var line = Line(record.Epoch, stepsPerEpoch, stepsPerEpoch, record.Metrics.GetValueOrDefault("loss", double.NaN), record);
-        if (_mode == Mode.Lines) _out.WriteLine(line);
-        else Draw(line);
+        if (_mode == Mode.Display) { Draw(line); return; }
+        if (_mode == Mode.Terminal)
+        {
+            // Epoch summaries stay on screen, one per line; the live line continues below them.
+            _out.Write("\r" + new string(' ', _lastLength) + "\r");
+            _lastLength = 0;
+        }
+        _out.WriteLine(line);
     }
 
     /// <summary>Ends the line (terminal) and shows a closing message, if any.</summary>
     public void Finish(string? message)
     {
         if (_mode == Mode.Quiet) return;
-        if (_mode == Mode.Terminal && _lastLength > 0) _out.WriteLine();
+        if (_mode == Mode.Terminal && _lastLength > 0) _out.Write("\r" + new string(' ', _lastLength) + "\r");
         if (message == null) return;
         if (_mode == Mode.Display) Output.Display(message);
         else _out.WriteLine(message);
@@ -106,11 +112,19 @@ internal sealed class Progress
             else _handle.Update(line);
             return;
         }
-        // Pad to wipe the rest of a longer previous line.
+        // One screen row at most (a wrapped line cannot be rewritten with \r), padded to wipe a longer previous one.
+        int width = TerminalWidth();
+        if (line.Length > width) line = line[..(width - 1)] + "…";
         var padded = line.Length < _lastLength ? line + new string(' ', _lastLength - line.Length) : line;
         _out.Write("\r" + padded);
         _out.Flush();
         _lastLength = line.Length;
+    }
+
+    static int TerminalWidth()
+    {
+        try { return Console.WindowWidth > 20 ? Console.WindowWidth - 1 : 119; }
+        catch (IOException) { return 119; }
     }
 
     /// <summary>A notebook kernel or the course's headless runner is hosting this process.</summary>

@@ -249,9 +249,14 @@ public class TrainerTests : IDisposable
         var sw = new StringWriter();
         new Trainer(model, opt) { ProgressOverride = (Progress.Mode.Terminal, sw) }.Fit(new SyntheticBatches(), 2);
         var text = sw.ToString();
-        Assert.StartsWith("\r", text);
-        Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("epoch 2/2", text);
+        Assert.StartsWith("\repoch 1/2", text); // the live line, drawn at the first step
+        // Each epoch leaves one summary line; the live line is rewritten in place with \r and wiped at the end.
+        var rows = text.Split('\n');
+        Assert.Equal(3, rows.Length);
+        Assert.Contains("epoch 1/2", rows[0].Split('\r')[^1]);
+        Assert.Contains("step 8/8", rows[0].Split('\r')[^1]);
+        Assert.Contains("epoch 2/2", rows[1].Split('\r')[^1]);
+        Assert.Equal("", rows[2].Split('\r')[^1]);
 
         var quiet = new StringWriter();
         var (m2, o2) = Fresh();
