@@ -151,14 +151,15 @@ public static class Checkpoint
 
     /// <summary>
     /// Where a lesson keeps a checkpoint: notebooks/checkpoints/&lt;lesson&gt;/&lt;name&gt;.ckpt (git-ignored),
-    /// found from the current folder (the notebook's folder in a kernel, or the repository root).
+    /// found from the current folder (the notebook's folder in a kernel, or the repository root);
+    /// in smoke mode under a "smoke" folder there (see <see cref="ForMode"/>).
     /// </summary>
     public static string LessonPath(string lesson, string name)
     {
         if (string.IsNullOrWhiteSpace(lesson) || string.IsNullOrWhiteSpace(name))
             throw new ArgumentException("Give a lesson folder name and a checkpoint name, e.g. LessonPath(\"01-autoencoder\", \"mlp\").");
         var file = name.EndsWith(".ckpt", StringComparison.Ordinal) ? name : name + ".ckpt";
-        return System.IO.Path.Combine(NotebooksFolder(), "checkpoints", lesson, file);
+        return ForMode(System.IO.Path.Combine(NotebooksFolder(), "checkpoints", lesson, file));
     }
 
     static string NotebooksFolder()

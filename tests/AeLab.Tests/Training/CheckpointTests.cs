@@ -150,7 +150,7 @@ public class CheckpointTests : IDisposable
         var r3 = Checkpoint.LoadOrTrain(path, third, () => Train(third), config: new TinyConfig(Hidden: 6), quiet: true);
         Assert.Equal(2, trainings);
         Assert.False(r3.FromCheckpoint);
-        Assert.Equal(new TinyConfig(Hidden: 6), Checkpoint.Info(path).Config<TinyConfig>());
+        Assert.Equal(new TinyConfig(Hidden: 6), Checkpoint.Info(Checkpoint.ForMode(path)).Config<TinyConfig>());
     }
 
     [Fact]
@@ -177,10 +177,22 @@ public class CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void Lesson_checkpoints_live_under_notebooks_checkpoints()
+    public void Lesson_checkpoints_live_under_notebooks_checkpoints_with_smoke_runs_apart()
     {
-        var p = Checkpoint.LessonPath("01-autoencoder", "mlp");
-        Assert.EndsWith(Path.Combine("checkpoints", "01-autoencoder", "mlp.ckpt"), p);
+        var old = Environment.GetEnvironmentVariable(Lab.SmokeVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, null);
+            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "mlp.ckpt"), Checkpoint.LessonPath("01-autoencoder", "mlp"));
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, "1");
+            var smoke = Checkpoint.LessonPath("01-autoencoder", "mlp");
+            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "smoke", "mlp.ckpt"), smoke);
+            Assert.Equal(smoke, Checkpoint.ForMode(smoke)); // LoadOrTrain does not nest a second "smoke"
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, old);
+        }
     }
 
     /// <summary>Passes writes through until <c>failAfter</c> bytes, then fails like a full disk.</summary>
