@@ -33,9 +33,13 @@ public sealed class TinyAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     public Tensor Decode(Tensor z) => decoder.forward(z);
     public Tensor Sample(int n) => Decode(randn(n, _code));
 
+    /// <summary>Standard deviation of Gaussian noise added to the input in training (a denoising AE; random like a VAE's sampling).</summary>
+    public double InputNoise { get; set; }
+
     public LossOutput Loss(Tensor x)
     {
-        var mse = nn.functional.mse_loss(forward(x), x);
+        var input = training && InputNoise > 0 ? x + randn_like(x) * InputNoise : x;
+        var mse = nn.functional.mse_loss(forward(input), x);
         var loss = mse;
         if (training && PoisonAfter is int k && ++_steps > k) loss = loss * float.NaN;
         return new LossOutput(loss, new Dictionary<string, Tensor> { ["mse"] = mse, ["half_mse"] = mse / 2 });

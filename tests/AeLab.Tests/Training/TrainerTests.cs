@@ -61,8 +61,16 @@ public class TrainerTests : IDisposable
     [InlineData("onecycle")]
     [InlineData("cosine")]
     [InlineData("linear")]
+    [InlineData("noise")]
     public void Resumed_run_reproduces_the_uninterrupted_run_loss_for_loss(string schedule)
     {
+        // "noise": a model that draws random numbers every step; the per-epoch reseed makes its resume exact too.
+        (TinyAutoencoder, optim.Optimizer) Fresh(long seed = 11)
+        {
+            var (m, o) = TrainerTests.Fresh(seed);
+            if (schedule == "noise") m.InputNoise = 0.1;
+            return (m, o);
+        }
         Schedule? Make() => schedule switch
         {
             "onecycle" => Schedule.OneCycle(2e-2),
