@@ -100,6 +100,8 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be at least 1.");
         var opt = CreateOptimizers(lr, adversarialLr);
         var history = new List<EpochRecord>();
+        // Streamed batches (a data loader) are freed after their step; a list reused every epoch is not.
+        bool dispose = batches is not System.Collections.ICollection;
         var total = Stopwatch.StartNew();
         for (int e = 1; e <= epochs; e++)
         {
@@ -109,7 +111,7 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
             {
                 var s = TrainStep(b.X, opt);
                 r += s.Reconstruction; d += s.Discriminator; g += s.Generator; n++;
-                b.Dispose();
+                if (dispose) b.Dispose();
             }
             if (n == 0) throw new ArgumentException("The batches were empty: give a data loader with at least one batch.", nameof(batches));
             var rec = new EpochRecord(e, new Dictionary<string, double> { ["loss"] = r / n, ["d_loss"] = d / n, ["g_loss"] = g / n }, sw.Elapsed.TotalSeconds);
