@@ -37,7 +37,7 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     }
 
     static nn.Module<Tensor, Tensor> Conv(bool encoder, int cin, int cout, int stride, int padding) => encoder
-        ? nn.Conv2d(cin, cout, 3, stride: stride, padding: padding)
+        ? new ReliableConv2d(cin, cout, 3, stride: stride, padding: padding)
         : new TransposedConv2d(cin, cout, 3, stride: stride, padding: padding);
 
     public override Tensor forward(Tensor x) => main.forward(x) + shortcut.forward(x);

@@ -9,7 +9,8 @@ namespace AeLab.Models;
 /// computed as an ordinary convolution: insert stride−1 zeros between input pixels, pad by k−1−p, and
 /// convolve with the kernel flipped and its in/out axes swapped.
 /// Why: libtorch 2.10's CPU ConvTranspose2d intermittently returns NaN when run on several threads
-/// (seen here with 2 threads on 3-channel 79×79 maps); the convolution path is deterministic and exact.
+/// (seen on 3-channel 79×79 maps) and wrong values at stride 1; the convolution path (through
+/// <see cref="ReliableConv2d.Conv"/>) is exact.
 /// </summary>
 public sealed class TransposedConv2d : nn.Module<Tensor, Tensor>
 {
@@ -44,6 +45,6 @@ public sealed class TransposedConv2d : nn.Module<Tensor, Tensor>
             x = spread.reshape(b, c, h * stride, w * stride)[.., .., ..((int)((h - 1) * stride + 1)), ..((int)((w - 1) * stride + 1))];
         }
         var k = weight.transpose(0, 1).flip(2, 3);
-        return nn.functional.conv2d(x, k, bias, padding: new long[] { kernel - 1 - padding, kernel - 1 - padding });
+        return ReliableConv2d.Conv(x, k, bias, 1, kernel - 1 - padding);
     }
 }

@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AeLab.Models;
+
+/// <summary>
+/// A 2-D convolution layer (same weights, shapes and initialisation as <c>nn.Conv2d</c>) that computes
+/// convolutions with few channels as im2col + matrix product.
+/// Why: on the course's CPU machines libtorch 2.10's float32 Conv2d backward returns wrong input gradients,
+/// intermittently, for layers with few channels (3→3 and 4→4 at stride 1 were caught; 32→32 was right),
+/// which made the residual autoencoder's loss turn NaN. im2col uses only unfold and matmul, whose
+/// gradients are right; wide layers keep libtorch's fast kernel.
+/// </summary>
+public sealed class ReliableConv2d : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter weight; // [out, in, k, k]
+    readonly Parameter bias;
+    readonly int stride, padding;
+
+    public ReliableConv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0)
+        : base(nameof(ReliableConv2d))
+    {
+        using var reference = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding);
+        weight = new Parameter(reference.weight!.detach().clone());
+        bias = new Parameter(reference.bias!.detach().clone());
+        this.stride = stride; this.padding = padding;
+        RegisterComponents();
+    }
+
+    public Parameter Weight => weight;
+    public Parameter Bias => bias;
+
+    public override Tensor forward(Tensor x) => Conv(x, weight, bias, stride, padding);
+
+    /// <summary>Channel count below which the im2col path is used.</summary>
+    public const int SmallChannels = 8;
+
+    /// <summary>conv2d(x, w, b) with w [out, in, k, k]; im2col when in or out has fewer than <see cref="SmallChannels"/> channels.</summary>
+    public static Tensor Conv(Tensor x, Tensor w, Tensor? b, int stride, int padding)
+    {
+        long cout = w.shape[0], cin = w.shape[1], k = w.shape[2];
+        if (Math.Min(cin, cout) >= SmallChannels)
+            return nn.functional.conv2d(x, w, b, new long[] { stride, stride }, new long[] { padding, padding });
+        long n = x.shape[0];
+        long oh = (x.shape[2] + 2 * padding - k) / stride + 1, ow = (x.shape[3] + 2 * padding - k) / stride + 1;
+        var cols = nn.functional.unfold(x, k, padding: padding, stride: stride);            // [n, in·k·k, oh·ow]
+        var y = w.reshape(cout, cin * k * k).matmul(cols).reshape(n, cout, oh, ow);
+        return b is null ? y : y + b.reshape(1, cout, 1, 1);
+    }
+}
