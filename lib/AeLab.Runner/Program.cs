@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using AeLab.Runner;
+
+// AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [paths...]
+// Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
+var clock = Stopwatch.StartNew();
+string? outDir = null; double timeoutSeconds = 3600; var paths = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--smoke": Environment.SetEnvironmentVariable("AELAB_SMOKE", "1"); break;
+        case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+        case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
+            timeoutSeconds = t; i++; break;
+        case "-h" or "--help":
+            Console.WriteLine("usage: AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [notebook.dib|folder ...]");
+            return 0;
+        default:
+            if (args[i].StartsWith("--")) { Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; see --help"); return 2; }
+            paths.Add(args[i]); break;
+    }
+}
+// Compile a trivial script in the background while the notebooks are found: the first cell then
+// finds the compiler warm (Roslyn warm-up is most of the cold start).
+var warmUp = Task.Run(() => Microsoft.CodeAnalysis.CSharp.Scripting.CSharpScript.EvaluateAsync("1+1").Wait());
+
+if (paths.Count == 0)
+{
+    var found = FindNotebooks();
+    if (found is null) { Console.Error.WriteLine("no notebooks/ folder found above the current directory or the runner; pass .dib paths"); return 2; }
+    paths.Add(found);
+}
+var files = new List<string>();
+foreach (var p in paths)
+{
+    if (Directory.Exists(p)) files.AddRange(Directory.GetFiles(p, "*.dib").OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal));
+    else if (File.Exists(p)) files.Add(p);
+    else { Console.Error.WriteLine($"'{p}' is neither a .dib file nor a folder"); return 2; }
+}
+outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefault() ?? "."))!, "out");
+outDir = Path.GetFullPath(outDir);
+Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s), smoke={Environment.GetEnvironmentVariable("AELAB_SMOKE") == "1"}, out={outDir}");
+warmUp.Wait();
+var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
+var failed = files.Where(f => !runner.Run(f)).ToList();
+Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +
+                  (failed.Count > 0 ? "; failed: " + string.Join(", ", failed.Select(Path.GetFileName)) : ""));
+return failed.Count == 0 ? 0 : 1;
+
+static string? FindNotebooks()
+{
+    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
+        {
+            var n = Path.Combine(d.FullName, "notebooks");
+            if (Directory.Exists(n) && Directory.Exists(Path.Combine(d.FullName, "lib"))) return n;
+        }
+    return null;
+}
