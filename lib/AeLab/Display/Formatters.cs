@@ -1,0 +1,61 @@
+namespace AeLab.Display;
+
+// Microsoft.DotNet.Interactive.Formatting finds formatters through an attribute it recognises by
+// NAME (TypeFormatterSourceAttribute with FormatterSourceType), a source with CreateTypeFormatters(),
+// and formatters with MimeType + Format(object, TextWriter). Declaring these here keeps the library
+// free of any kernel package; TorchSharp uses the same convention for tensors.
+
+/// <summary>Names the formatter source for a displayable type (recognised by name by the notebook kernel).</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Attribute
+{
+    /// <summary>The type whose CreateTypeFormatters() yields the formatters.</summary>
+    public Type FormatterSourceType { get; } = formatterSourceType;
+
+    /// <summary>The MIME types a notebook shows by default.</summary>
+    public string[] PreferredMimeTypes { get; set; } = ["text/html"];
+}
+
+/// <summary>Formatters for <see cref="Picture"/> and <see cref="Plot"/>.</summary>
+public sealed class DisplayFormatterSource
+{
+    /// <summary>Called by the kernel's formatting package.</summary>
+    public IEnumerable<object> CreateTypeFormatters()
+    {
+        yield return new HtmlFormatter();
+        yield return new PlainTextFormatter();
+    }
+
+    /// <summary>Inline HTML: an &lt;img&gt; for pictures, a div + script for plots.</summary>
+    public sealed class HtmlFormatter
+    {
+        /// <summary>MIME type produced.</summary>
+        public string MimeType => "text/html";
+
+        /// <summary>Writes HTML for a picture or plot; false for anything else.</summary>
+        public bool Format(object instance, TextWriter writer)
+        {
+            switch (instance)
+            {
+                case Picture p: writer.Write(p.ToHtml()); return true;
+                case Plot c: writer.Write(c.ToHtml()); return true;
+                default: return false;
+            }
+        }
+    }
+
+    /// <summary>Plain text (console hosts, logs).</summary>
+    public sealed class PlainTextFormatter
+    {
+        /// <summary>MIME type produced.</summary>
+        public string MimeType => "text/plain";
+
+        /// <summary>Writes ToString() for a picture or plot; false for anything else.</summary>
+        public bool Format(object instance, TextWriter writer)
+        {
+            if (instance is not (Picture or Plot)) return false;
+            writer.Write(instance.ToString());
+            return true;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Display;
+
+/// <summary>Turns image tensors into pictures: grids, originals vs reconstructions, heat maps.</summary>
+public static class Images
+{
+    /// <summary>
+    /// One image [C,H,W] or [H,W], or a batch [N,C,H,W], as a grid with <paramref name="nrow"/> images
+    /// per row and <paramref name="padding"/> pixels between and around them (like torchvision's make_grid).
+    /// C must be 1 (grey) or 3 (RGB). Values outside the range are clamped.
+    /// </summary>
+    /// <param name="images">The tensor (any device, any float type).</param>
+    /// <param name="nrow">Images per row.</param>
+    /// <param name="range">Value range of the tensor.</param>
+    /// <param name="padding">Pixels between images (before upscaling).</param>
+    /// <param name="padValue">Brightness of the padding, 0 (black) to 1 (white).</param>
+    /// <param name="scale">Integer nearest-neighbour upscale so small images are visible.</param>
+    public static Picture Grid(Tensor images, int nrow = 8, PixelRange range = PixelRange.ZeroOne,
+        int padding = 2, float padValue = 0f, int scale = 1)
+    {
+        var batch = ImageBatch.From(images, nameof(images));
+        var cells = Enumerable.Range(0, batch.N).Select(i => (int?)i).ToList();
+        return Layout(batch, cells, nrow, padding, padValue, range).Upscale(scale).ToPicture();
+    }
+
+    /// <summary>
+    /// Originals and their reconstructions: for each group of <paramref name="nrow"/> images, a row of
+    /// originals then a row of reconstructions, each row labelled on the left.
+    /// </summary>
+    public static Picture Compare(Tensor originals, Tensor reconstructions,
+        (string Original, string Reconstruction)? rowLabels = null, int nrow = 8,
+        PixelRange range = PixelRange.ZeroOne, int padding = 2, int scale = 2)
+    {
+        var a = ImageBatch.From(originals, nameof(originals));
+        var b = ImageBatch.From(reconstructions, nameof(reconstructions));
+        if (a.N != b.N || a.C != b.C || a.H != b.H || a.W != b.W)
+            throw new ArgumentException(
+                $"Compare: originals [{a.N},{a.C},{a.H},{a.W}] and reconstructions [{b.N},{b.C},{b.H},{b.W}] must have the same shape; " +
+                "reshape the reconstruction to the input's shape (e.g. recon.view(x.shape)).", nameof(reconstructions));
+        if (nrow < 1) throw new ArgumentOutOfRangeException(nameof(nrow), nrow, "nrow must be 1 or more.");
+        var both = new ImageBatch(a.N * 2, a.C, a.H, a.W, [.. a.Data, .. b.Data]);
+        var cells = new List<int?>();
+        var cols = Math.Min(nrow, a.N);
+        for (var start = 0; start < a.N; start += cols)
+            foreach (var offset in new[] { 0, a.N })
+                for (var k = 0; k < cols; k++)
+                    cells.Add(start + k < a.N ? offset + start + k : null);
+        var grid = Layout(both, cells, cols, padding, 0f, range).Upscale(scale);
+        var (top, bottom) = rowLabels ?? ("original", "reconstruction");
+        var rows = cells.Count / cols;
+        var labels = Enumerable.Range(0, rows).Select(r => r % 2 == 0 ? top : bottom).ToArray();
+        return LabelRows(grid, labels, (a.H + padding) * scale, padding * scale);
+    }
+
+    /// <summary>
+    /// A heat map of a 2-D tensor [H,W], or of each channel of [C,H,W] side by side on one shared scale,
+    /// in a viridis-like colour map, with an optional colour bar whose ticks show the values.
+    /// </summary>
+    /// <param name="values">The tensor.</param>
+    /// <param name="colorbar">Draw a colour bar with tick labels on the right.</param>
+    /// <param name="scale">Integer upscale; 0 picks one that makes the map about 160 pixels high.</param>
+    public static Picture HeatMap(Tensor values, bool colorbar = true, int scale = 0)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.dim() is not (2 or 3))
+            throw new ArgumentException($"HeatMap: expected [H,W] or [C,H,W], got [{string.Join(",", values.shape)}].", nameof(values));
+        using var t = values.dim() == 2 ? values.unsqueeze(0) : values.alias();
+        int c = (int)t.shape[0], h = (int)t.shape[1], w = (int)t.shape[2];
+        var data = ImageBatch.Floats(t);
+        var finite = data.Where(float.IsFinite).ToArray();
+        float lo = finite.Length > 0 ? finite.Min() : 0f, hi = finite.Length > 0 ? finite.Max() : 1f;
+        if (hi <= lo) hi = lo + 1f;
+        const int gap = 2;
+        var raster = new Raster(c * w + (c - 1) * gap, h);
+        raster.Fill(255);
+        for (var ch = 0; ch < c; ch++)
+            for (var y = 0; y < h; y++)
+                for (var x = 0; x < w; x++)
+                {
+                    var (r, g, b) = ColorMap.Viridis((data[(ch * h + y) * w + x] - lo) / (hi - lo));
+                    raster.Set(ch * (w + gap) + x, y, r, g, b);
+                }
+        if (scale == 0) scale = Math.Max(1, 160 / h);
+        var map = raster.Upscale(scale);
+        return colorbar ? AddColorBar(map, lo, hi) : map.ToPicture();
+    }
+
+    // Places image i of the batch in cell k (row-major, `cols` per row); null cells stay padding.
+    static Raster Layout(ImageBatch batch, IReadOnlyList<int?> cells, int cols, int padding, float padValue, PixelRange range)
+    {
+        if (cols < 1) throw new ArgumentOutOfRangeException(nameof(cols), cols, "nrow must be 1 or more.");
+        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), padding, "padding must be 0 or more.");
+        cols = Math.Min(cols, cells.Count);
+        var rows = (cells.Count + cols - 1) / cols;
+        int cellW = batch.W + padding, cellH = batch.H + padding;
+        var raster = new Raster(padding + cols * cellW, padding + rows * cellH);
+        raster.Fill(Raster.ToByte(padValue, PixelRange.ZeroOne));
+        int plane = batch.H * batch.W, image = batch.C * plane;
+        for (var k = 0; k < cells.Count; k++)
+        {
+            if (cells[k] is not int i) continue;
+            int x0 = padding + (k % cols) * cellW, y0 = padding + (k / cols) * cellH, start = i * image;
+            for (var y = 0; y < batch.H; y++)
+                for (var x = 0; x < batch.W; x++)
+                {
+                    var p = start + y * batch.W + x;
+                    var r = Raster.ToByte(batch.Data[p], range);
+                    if (batch.C == 1) raster.Set(x0 + x, y0 + y, r, r, r);
+                    else raster.Set(x0 + x, y0 + y, r, Raster.ToByte(batch.Data[p + plane], range), Raster.ToByte(batch.Data[p + 2 * plane], range));
+                }
+        }
+        return raster;
+    }
+
+    static Picture LabelRows(Raster grid, string[] labels, int rowHeight, int top)
+    {
+        using var font = Fonts.Paint(13);
+        var labelWidth = (int)Math.Ceiling(labels.Max(l => font.MeasureText(l))) + 12;
+        using var bmp = new SKBitmap(new SKImageInfo(labelWidth + grid.Width, grid.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(bmp);
+        canvas.Clear(SKColors.White);
+        using (var g = grid.ToBitmap()) canvas.DrawBitmap(g, labelWidth, 0);
+        for (var r = 0; r < labels.Length; r++)
+        {
+            var mid = top + r * rowHeight + (rowHeight - top) / 2f;
+            canvas.DrawText(labels[r], labelWidth - 6 - font.MeasureText(labels[r]), mid + font.TextSize / 3f, font);
+        }
+        canvas.Flush();
+        return Raster.Encode(bmp);
+    }
+
+    static Picture AddColorBar(Raster map, float lo, float hi)
+    {
+        using var font = Fonts.Paint(12);
+        const int margin = 8, gap = 10, barWidth = 14, tickCount = 5;
+        var ticks = Enumerable.Range(0, tickCount).Select(i => lo + (hi - lo) * i / (tickCount - 1)).ToArray();
+        var texts = ticks.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var textWidth = (int)Math.Ceiling(texts.Max(s => font.MeasureText(s)));
+        int width = margin + map.Width + gap + barWidth + 4 + textWidth + margin, height = map.Height + 2 * margin;
+        using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(bmp);
+        canvas.Clear(SKColors.White);
+        using (var m = map.ToBitmap()) canvas.DrawBitmap(m, margin, margin);
+        int barX = margin + map.Width + gap, barH = map.Height;
+        using var fill = new SKPaint { IsAntialias = false };
+        for (var y = 0; y < barH; y++)
+        {
+            var (r, g, b) = ColorMap.Viridis(1.0 - (double)y / Math.Max(1, barH - 1)); // high values on top
+            fill.Color = new SKColor(r, g, b);
+            canvas.DrawRect(barX, margin + y, barWidth, 1, fill);
+        }
+        using var line = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsStroke = true };
+        canvas.DrawRect(barX - 0.5f, margin - 0.5f, barWidth, barH, line);
+        for (var i = 0; i < tickCount; i++)
+        {
+            var y = margin + (barH - 1) * (1f - (float)i / (tickCount - 1));
+            canvas.DrawLine(barX + barWidth, y, barX + barWidth + 3, y, line);
+            canvas.DrawText(texts[i], barX + barWidth + 5, y + font.TextSize / 3f, font);
+        }
+        canvas.Flush();
+        return Raster.Encode(bmp);
+    }
+}
+
+/// <summary>A batch of images as floats [N,C,H,W] on the CPU.</summary>
+sealed record ImageBatch(int N, int C, int H, int W, float[] Data)
+{
+    public static ImageBatch From(Tensor t, string argument)
+    {
+        ArgumentNullException.ThrowIfNull(t, argument);
+        var shape = t.shape;
+        long[] nchw = shape.Length switch
+        {
+            2 => [1, 1, shape[0], shape[1]],
+            3 => [1, shape[0], shape[1], shape[2]],
+            4 => shape,
+            _ => throw Bad(shape, argument),
+        };
+        if (nchw[1] is not (1 or 3)) throw Bad(shape, argument);
+        if (nchw[0] == 0) throw new ArgumentException($"{argument}: the batch is empty.", argument);
+        using var flat = t.reshape(nchw);
+        return new ImageBatch((int)nchw[0], (int)nchw[1], (int)nchw[2], (int)nchw[3], Floats(flat));
+    }
+
+    public static float[] Floats(Tensor t)
+    {
+        using var _ = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return t.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+    }
+
+    static ArgumentException Bad(long[] shape, string argument) => new(
+        $"{argument}: expected an image [H,W] or [C,H,W] or a batch [N,C,H,W] with C = 1 or 3, got [{string.Join(",", shape)}]. " +
+        "For flat vectors use x.view(-1, 1, 28, 28); for channels-last use x.permute(0, 3, 1, 2).", argument);
+}

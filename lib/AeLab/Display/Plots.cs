@@ -1,0 +1,100 @@
+using TorchSharp;
+using XPlot.Plotly;
+using static TorchSharp.torch;
+
+namespace AeLab.Display;
+
+/// <summary>Small plotting helpers for the lessons: loss curves, function curves, latent scatter.</summary>
+public static class Plots
+{
+    /// <summary>
+    /// Named series against their index (1, 2, ...), e.g. train and validation loss per epoch.
+    /// </summary>
+    public static Plot Lines(IEnumerable<KeyValuePair<string, IReadOnlyList<double>>> series, string title = "",
+        string xTitle = "epoch", string yTitle = "loss", bool markers = true, bool logY = false)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var traces = series.Select(s => (s.Key, Enumerable.Range(1, s.Value.Count).Select(i => (double)i).ToArray(), s.Value.ToArray())).ToArray();
+        return XY(traces, title, xTitle, yTitle, markers, logY);
+    }
+
+    /// <summary>Named series with explicit x values.</summary>
+    public static Plot Lines(string title, string xTitle, string yTitle, params (string Name, double[] X, double[] Y)[] series) =>
+        XY(series, title, xTitle, yTitle, markers: true, logY: false);
+
+    /// <summary>Curves of functions over [from, to], e.g. activation functions.</summary>
+    public static Plot Functions(IEnumerable<(string Name, Func<double, double> F)> functions, double from = -4, double to = 4,
+        int points = 201, string title = "", string xTitle = "x", string yTitle = "f(x)")
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        if (points < 2) throw new ArgumentOutOfRangeException(nameof(points), points, "points must be 2 or more.");
+        if (!(to > from)) throw new ArgumentException($"Functions: 'to' ({to}) must be greater than 'from' ({from}).", nameof(to));
+        var x = Enumerable.Range(0, points).Select(i => from + (to - from) * i / (points - 1)).ToArray();
+        var traces = functions.Select(f => (f.Name, x, x.Select(f.F).ToArray())).ToArray();
+        return XY(traces, title, xTitle, yTitle, markers: false, logY: false);
+    }
+
+    /// <summary>
+    /// A 2-D scatter, one colour and legend entry per class (e.g. a latent space coloured by label).
+    /// </summary>
+    /// <param name="points">[N,2] positions.</param>
+    /// <param name="labels">[N] integer classes, or null for one series.</param>
+    /// <param name="classNames">Legend names by class index; "class k" when missing.</param>
+    public static Plot Scatter(Tensor points, Tensor? labels = null, IReadOnlyList<string>? classNames = null,
+        string title = "", string xTitle = "z[0]", string yTitle = "z[1]")
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.dim() != 2 || points.shape[1] != 2)
+            throw new ArgumentException($"Scatter: points must be [N,2], got [{string.Join(",", points.shape)}]; take two latent dimensions, e.g. z[.., ..2].", nameof(points));
+        var xy = ImageBatch.Floats(points);
+        var n = (int)points.shape[0];
+        long[] cls;
+        if (labels is null) cls = new long[n];
+        else
+        {
+            if (labels.numel() != n)
+                throw new ArgumentException($"Scatter: labels has {labels.numel()} values for {n} points.", nameof(labels));
+            using var l = labels.detach().cpu().to_type(ScalarType.Int64).reshape(-1);
+            cls = l.data<long>().ToArray();
+        }
+        var traces = cls.Distinct().OrderBy(c => c).Select(c =>
+        {
+            var idx = Enumerable.Range(0, n).Where(i => cls[i] == c).ToArray();
+            var name = labels is null ? "points" : classNames is not null && c >= 0 && c < classNames.Count ? classNames[(int)c] : $"class {c}";
+            return (Trace)new Scattergl
+            {
+                x = idx.Select(i => (double)xy[2 * i]).ToArray(),
+                y = idx.Select(i => (double)xy[2 * i + 1]).ToArray(),
+                mode = "markers",
+                name = name,
+                marker = new Marker { size = 4, opacity = 0.7 },
+            };
+        }).ToArray();
+        return Finish(traces, title, xTitle, yTitle, logY: false);
+    }
+
+    static Plot XY(IEnumerable<(string Name, double[] X, double[] Y)> series, string title, string xTitle, string yTitle, bool markers, bool logY)
+    {
+        var traces = series.Select(s =>
+        {
+            if (s.X.Length != s.Y.Length)
+                throw new ArgumentException($"Plots: series '{s.Name}' has {s.X.Length} x values and {s.Y.Length} y values.");
+            return (Trace)new Scatter { x = s.X, y = s.Y, name = s.Name, mode = markers ? "lines+markers" : "lines" };
+        }).ToArray();
+        return Finish(traces, title, xTitle, yTitle, logY);
+    }
+
+    static Plot Finish(Trace[] traces, string title, string xTitle, string yTitle, bool logY)
+    {
+        var layout = new Layout.Layout
+        {
+            title = title,
+            xaxis = new Xaxis { title = xTitle },
+            yaxis = logY ? new Yaxis { title = yTitle, type = "log" } : new Yaxis { title = yTitle },
+            showlegend = true,
+        };
+        var chart = XPlot.Plotly.Chart.Plot(traces, layout);
+        chart.WithSize(720, 420);
+        return new Plot(chart);
+    }
+}

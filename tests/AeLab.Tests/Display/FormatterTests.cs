@@ -1,0 +1,77 @@
+using System.Reflection;
+using AeLab.Display;
+using AeLab.Runtime;
+using static TorchSharp.torch;
+
+namespace AeLab.Tests.Display;
+
+// Follows the notebook kernel's convention the way its formatting package does: find an attribute
+// NAMED TypeFormatterSourceAttribute, create FormatterSourceType, call CreateTypeFormatters(),
+// pick the formatter by MimeType and call Format(object, TextWriter).
+public class FormatterTests
+{
+    public FormatterTests() => Lab.Init();
+
+    static string Format(object value, string mime)
+    {
+        var attr = value.GetType().GetCustomAttributes()
+            .Single(a => a.GetType().Name == "TypeFormatterSourceAttribute");
+        var sourceType = (Type)attr.GetType().GetProperty("FormatterSourceType")!.GetValue(attr)!;
+        var source = Activator.CreateInstance(sourceType)!;
+        var formatters = (IEnumerable<object>)sourceType.GetMethod("CreateTypeFormatters")!.Invoke(source, null)!;
+        foreach (var f in formatters)
+        {
+            if ((string)f.GetType().GetProperty("MimeType")!.GetValue(f)! != mime) continue;
+            var w = new StringWriter();
+            if ((bool)f.GetType().GetMethod("Format")!.Invoke(f, [value, w])!) return w.ToString();
+        }
+        throw new Xunit.Sdk.XunitException($"no {mime} formatter for {value.GetType()}");
+    }
+
+    [Fact]
+    public void Picture_renders_as_an_inline_png_image()
+    {
+        using var x = rand(2, 1, 4, 4);
+        var p = Images.Grid(x);
+        var html = Format(p, "text/html");
+        Assert.StartsWith("<img src=\"data:image/png;base64,", html);
+        Assert.Contains(Convert.ToBase64String(p.ToPng()), html);
+        Assert.Contains("Picture", Format(p, "text/plain"));
+    }
+
+    [Fact]
+    public void Plot_renders_a_div_and_a_newPlot_script_without_require()
+    {
+        var plot = Plots.Lines([new("train", [3.0, 2.0, 1.5]), new("validation", [3.2, 2.4, 2.0])], title: "loss");
+        var html = Format(plot, "text/html");
+        Assert.Contains("<div id=\"aelab-plot-", html);
+        Assert.Contains("Plotly.newPlot(", html);
+        Assert.Contains("\"validation\"", html);
+        Assert.Contains("typeof window.Plotly", html);
+        Assert.DoesNotContain("require", html);
+    }
+
+    [Fact]
+    public void Scatter_has_one_legend_entry_per_class()
+    {
+        using var z = tensor(new float[] { 0, 0, 1, 1, 2, 2, 3, 3 }).reshape(4, 2);
+        using var y = tensor(new long[] { 0, 1, 0, 2 });
+        var html = Plots.Scatter(z, y, ["T-shirt", "Trouser", "Pullover"]).ToHtml();
+        foreach (var name in new[] { "T-shirt", "Trouser", "Pullover" }) Assert.Contains($"\"{name}\"", html);
+    }
+
+    [Fact]
+    public void Host_hook_receives_display_and_updates()
+    {
+        var shown = new List<object>();
+        var previous = AppContext.GetData(Output.HostKey);
+        AppContext.SetData(Output.HostKey, (Func<object, Action<object>>)(v => { shown.Add(v); return u => shown.Add(u); }));
+        try
+        {
+            var handle = Output.Display("epoch 1");
+            handle.Update("epoch 2");
+            Assert.Equal(["epoch 1", "epoch 2"], shown);
+        }
+        finally { AppContext.SetData(Output.HostKey, previous); }
+    }
+}

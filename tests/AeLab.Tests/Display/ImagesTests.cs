@@ -1,0 +1,145 @@
+using AeLab.Display;
+using AeLab.Runtime;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Tests.Display;
+
+public class ImagesTests
+{
+    public ImagesTests() => Lab.Init();
+
+    static SKBitmap Decode(Picture p) => SKBitmap.Decode(p.ToPng());
+
+    static byte Grey(SKBitmap b, int x, int y)
+    {
+        var c = b.GetPixel(x, y);
+        Assert.True(c.Red == c.Green && c.Green == c.Blue, $"pixel ({x},{y}) is not grey: {c}");
+        return c.Red;
+    }
+
+    // Image i is filled with the value (i+1)/10 so each cell is identifiable.
+    static Tensor Constants(int n, int h, int w) =>
+        stack(Enumerable.Range(0, n).Select(i => full(new long[] { 1, h, w }, (i + 1) / 10f)).ToArray());
+
+    [Fact]
+    public void Grid_places_images_row_major_with_padding_like_make_grid()
+    {
+        using var x = Constants(5, 3, 4);
+        var p = Images.Grid(x, nrow: 3, padding: 2);
+        // make_grid: width = pad + cols*(W+pad), height = pad + rows*(H+pad)
+        Assert.Equal((2 + 3 * 6, 2 + 2 * 5), (p.Width, p.Height));
+        using var b = Decode(p);
+        for (var i = 0; i < 5; i++)
+        {
+            int x0 = 2 + (i % 3) * 6, y0 = 2 + (i / 3) * 5;
+            var expected = (byte)Math.Floor((i + 1) / 10f * 255 + 0.5);
+            for (var y = 0; y < 3; y++)
+                for (var xx = 0; xx < 4; xx++)
+                    Assert.Equal(expected, Grey(b, x0 + xx, y0 + y));
+            Assert.Equal(0, Grey(b, x0 - 1, y0)); // padding left of each cell
+            Assert.Equal(0, Grey(b, x0, y0 - 1)); // padding above
+        }
+        Assert.Equal(0, Grey(b, 2 + 2 * 6 + 1, 2 + 5 + 1)); // the empty sixth cell stays padding
+    }
+
+    [Fact]
+    public void Grid_maps_zero_one_and_minus_one_one_to_the_same_bytes_and_clamps()
+    {
+        using var v01 = tensor(new float[] { -0.5f, 0f, 0.25f, 0.5f, 1f, 2f }).reshape(1, 6);
+        using var v11 = v01 * 2 - 1;
+        byte[] expected = [0, 0, 64, 128, 255, 255]; // floor(v*255+0.5), clamped
+        foreach (var (t, range) in new[] { (v01, PixelRange.ZeroOne), (v11, PixelRange.MinusOneOne) })
+        {
+            using var b = Decode(Images.Grid(t, range: range, padding: 0));
+            Assert.Equal((6, 1), (b.Width, b.Height));
+            Assert.Equal(expected, Enumerable.Range(0, 6).Select(i => Grey(b, i, 0)).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Grid_keeps_rgb_channels_and_upscales_by_nearest_neighbour()
+    {
+        using var rgb = tensor(new float[] { 1, 0, 0, 0.5f, 0, 1 }).reshape(3, 1, 2); // [C=3,H=1,W=2]
+        var p = Images.Grid(rgb, padding: 1, padValue: 1f, scale: 3);
+        Assert.Equal(((1 + 2 + 1) * 3, (1 + 1 + 1) * 3), (p.Width, p.Height));
+        using var b = Decode(p);
+        Assert.Equal(new SKColor(255, 0, 128), b.GetPixel(3, 3)); // pixel (0,0) -> R=1, G=0, B=0.5
+        Assert.Equal(new SKColor(255, 0, 128), b.GetPixel(5, 5));
+        Assert.Equal(new SKColor(0, 0, 255), b.GetPixel(6, 3));   // pixel (1,0) -> R=0, G=0, B=1
+        Assert.Equal(new SKColor(255, 255, 255), b.GetPixel(0, 0)); // white padding
+    }
+
+    [Fact]
+    public void Grid_rejects_wrong_shapes_naming_the_argument()
+    {
+        using var x = zeros(2, 5, 4, 4);
+        var e = Assert.Throws<ArgumentException>(() => Images.Grid(x));
+        Assert.Contains("images", e.Message);
+        Assert.Contains("[2,5,4,4]", e.Message);
+    }
+
+    [Fact]
+    public void Compare_interleaves_original_and_reconstruction_rows_next_to_labels()
+    {
+        using var a = ones(3, 1, 4, 4);
+        using var r = zeros(3, 1, 4, 4);
+        var p = Images.Compare(a, r, nrow: 2, padding: 2, scale: 1);
+        using var b = Decode(p);
+        // Grid part: 4 rows (orig, recon, orig, recon) x 2 columns, right-aligned after the label strip.
+        int gridW = 2 + 2 * 6, gridH = 2 + 4 * 6, left = p.Width - gridW;
+        Assert.Equal(gridH, p.Height);
+        Assert.True(left > 20, $"label strip is {left} px wide");
+        Assert.Equal(255, Grey(b, left + 2, 2));          // original row 0
+        Assert.Equal(0, Grey(b, left + 2, 2 + 6));        // reconstruction row 1
+        Assert.Equal(255, Grey(b, left + 2, 2 + 12));     // original row 2 (third image)
+        Assert.Equal(0, Grey(b, left + 2 + 6, 2 + 12));   // no fourth image: padding
+        var dark = 0;
+        for (var y = 0; y < p.Height; y++)
+            for (var x = 0; x < left; x++)
+                if (b.GetPixel(x, y).Red < 128) dark++;
+        Assert.True(dark > 20, "row labels were drawn");
+    }
+
+    [Fact]
+    public void Compare_rejects_shape_mismatch()
+    {
+        using var a = ones(3, 1, 4, 4);
+        using var r = zeros(3, 16);
+        Assert.Throws<ArgumentException>(() => Images.Compare(a, r));
+    }
+
+    [Fact]
+    public void HeatMap_draws_low_to_high_colours_and_a_labelled_colour_bar()
+    {
+        using var v = arange(0f, 16f).reshape(4, 4);
+        var p = Images.HeatMap(v, colorbar: true, scale: 10);
+        using var b = Decode(p);
+        const int margin = 8;
+        Assert.Equal(40 + 2 * margin, p.Height);
+        Assert.True(p.Width > 40 + 2 * margin + 10 + 14 + 10, "colour bar and ticks to the right");
+        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(margin, margin));                  // minimum: dark purple
+        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(margin + 39, margin + 39));     // maximum: yellow
+        int barX = margin + 40 + 10 + 7;
+        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(barX, margin + 1));             // bar top = high
+        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(barX, margin + 38));               // bar bottom = low
+        var text = 0;
+        for (var y = 0; y < p.Height; y++)
+            for (var x = barX + 10; x < p.Width; x++)
+                if (b.GetPixel(x, y).Red < 128) text++;
+        Assert.True(text > 30, "tick labels were drawn");
+        var plain = Images.HeatMap(v, colorbar: false, scale: 10);
+        Assert.Equal((40, 40), (plain.Width, plain.Height));
+    }
+
+    [Fact]
+    public void HeatMap_of_channels_shares_one_scale()
+    {
+        using var v = stack(new[] { zeros(2, 2), ones(2, 2) });
+        var p = Images.HeatMap(v, colorbar: false, scale: 1);
+        Assert.Equal((2 + 2 + 2, 2), (p.Width, p.Height));
+        using var b = Decode(p);
+        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(0, 0));
+        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(4, 0));
+    }
+}
