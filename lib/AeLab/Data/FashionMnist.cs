@@ -1,0 +1,93 @@
+using static TorchSharp.torch;
+
+namespace AeLab.Data;
+
+/// <summary>Fashion-MNIST (Zalando): 60,000 training and 10,000 test images, 28×28 grey, 10 classes.</summary>
+public static class FashionMnist
+{
+    public const string EnvironmentVariable = "AELAB_FASHION_MNIST";
+    public const string SystemFolder = "/usr/share/datasets/fashion-mnist";
+    public const string OfficialBaseUrl = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
+
+    public static readonly IReadOnlyList<string> ClassNames =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>MD5 of the official gzip files (as published in the Fashion-MNIST README).</summary>
+    public static readonly IReadOnlyDictionary<string, string> OfficialMd5 = new Dictionary<string, string>
+    {
+        ["train-images-idx3-ubyte.gz"] = "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        ["train-labels-idx1-ubyte.gz"] = "25c81989df183df01b3e8a0aad5dffbe",
+        ["t10k-images-idx3-ubyte.gz"] = "bef4ecab320f06d8554ea6380940ec79",
+        ["t10k-labels-idx1-ubyte.gz"] = "bb300cfdad3c16e7a12a480ee83cd310",
+    };
+
+    /// <summary>
+    /// Loads the training (60k) or test (10k) split as [N, 1, 28, 28] floats in [0, 1] with int64 labels.
+    /// Looks in <paramref name="path"/>, then $AELAB_FASHION_MNIST, then data/fashion-mnist, then
+    /// /usr/share/datasets/fashion-mnist; with <paramref name="download"/> it fetches the official files
+    /// (checked by MD5) into data/fashion-mnist when none is found.
+    /// </summary>
+    public static ImageDataset Load(bool train = true, string? path = null, bool download = false, string? baseUrl = null)
+    {
+        string prefix = train ? "train" : "t10k";
+        string? dir = Find(prefix, path);
+        if (dir is null && download)
+        {
+            dir = LocalFolder;
+            foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+            {
+                string name = $"{prefix}-{kind}-ubyte.gz";
+                Downloads.Fetch(new Uri(new Uri(baseUrl ?? OfficialBaseUrl), name), Path.Combine(dir, name), md5: OfficialMd5[name]);
+            }
+        }
+        if (dir is null) throw NotFound(prefix, path);
+        return LoadFrom(dir, prefix);
+    }
+
+    /// <summary>data/fashion-mnist in the course folder.</summary>
+    public static string LocalFolder => Path.Combine(RepoPaths.DataDir, "fashion-mnist");
+
+    /// <summary>The folders searched, in order.</summary>
+    public static IEnumerable<(string Where, string? Dir)> SearchOrder(string? path) =>
+    [
+        ("the path argument", path),
+        ($"${EnvironmentVariable}", Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } e ? e : null),
+        ("data/fashion-mnist", LocalFolder),
+        ("the Debian package dataset-fashion-mnist", SystemFolder),
+    ];
+
+    static string? Find(string prefix, string? path)
+    {
+        foreach (var (_, dir) in SearchOrder(path))
+            if (dir is not null && FileFor(dir, $"{prefix}-images-idx3-ubyte") is not null) return dir;
+        return null;
+    }
+
+    static string? FileFor(string dir, string stem) =>
+        new[] { stem + ".gz", stem }.Select(n => Path.Combine(dir, n)).FirstOrDefault(File.Exists);
+
+    static ImageDataset LoadFrom(string dir, string prefix)
+    {
+        string imagesPath = FileFor(dir, $"{prefix}-images-idx3-ubyte")!;
+        string labelsPath = FileFor(dir, $"{prefix}-labels-idx1-ubyte")
+            ?? throw new FileNotFoundException($"{Path.Combine(dir, prefix + "-labels-idx1-ubyte.gz")}: the labels file is missing next to {imagesPath}. Copy it from the same Fashion-MNIST release.");
+        using var raw = Idx.Read(imagesPath, 3);
+        var labels = Idx.Read(labelsPath, 1);
+        if (labels.shape[0] != raw.shape[0])
+        {
+            labels.Dispose();
+            throw new InvalidDataException($"{imagesPath} holds {raw.shape[0]} images but {labelsPath} holds {labels.shape[0]} labels; use the images and labels of the same split.");
+        }
+        using var _ = labels;
+        var images = raw.unsqueeze(1).to(ScalarType.Float32).div_(255f);
+        return new ImageDataset(images, labels.to(ScalarType.Int64), ClassNames, source: imagesPath);
+    }
+
+    static FileNotFoundException NotFound(string prefix, string? path) => new(
+        $"Fashion-MNIST ({prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz) was not found. Options:\n" +
+        $"  1. pass the folder: FashionMnist.Load(path: \"/folder/with/the/files\"){(path is null ? "" : $" (given: {path})")}\n" +
+        $"  2. set the environment variable {EnvironmentVariable} to that folder\n" +
+        $"  3. put the files in {LocalFolder}\n" +
+        $"  4. install the Debian package: sudo apt-get install dataset-fashion-mnist (gives {SystemFolder})\n" +
+        $"  5. with a network: FashionMnist.Load(download: true) fetches the official files into {LocalFolder}");
+}

