@@ -42,6 +42,7 @@ public sealed class NotebookExecutor
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(dir))
             .WithSourceResolver(new SourceFileResolver(ImmutableArrayOf<string>(), dir))
             .WithEmitDebugInformation(true)
+            .WithFileEncoding(System.Text.Encoding.UTF8)
             .WithAllowUnsafe(true)
             .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
         var results = new List<CellResult>();
