@@ -40,6 +40,9 @@ public static class Plots
     /// <param name="points">[N,2] positions.</param>
     /// <param name="labels">[N] integer classes, or null for one series.</param>
     /// <param name="classNames">Legend names by class index; "class k" when missing.</param>
+    /// <param name="title">Chart title.</param>
+    /// <param name="xTitle">x axis title.</param>
+    /// <param name="yTitle">y axis title.</param>
     public static Plot Scatter(Tensor points, Tensor? labels = null, IReadOnlyList<string>? classNames = null,
         string title = "", string xTitle = "z[0]", string yTitle = "z[1]")
     {

@@ -64,9 +64,11 @@ public class ImagesTests
         var p = Images.Grid(rgb, padding: 1, padValue: 1f, scale: 3);
         Assert.Equal(((1 + 2 + 1) * 3, (1 + 1 + 1) * 3), (p.Width, p.Height));
         using var b = Decode(p);
-        Assert.Equal(new SKColor(255, 0, 128), b.GetPixel(3, 3)); // pixel (0,0) -> R=1, G=0, B=0.5
-        Assert.Equal(new SKColor(255, 0, 128), b.GetPixel(5, 5));
-        Assert.Equal(new SKColor(0, 0, 255), b.GetPixel(6, 3));   // pixel (1,0) -> R=0, G=0, B=1
+        // channels: R = [1, 0], G = [0, 0.5], B = [0, 1]
+        Assert.Equal(new SKColor(255, 0, 0), b.GetPixel(3, 3));
+        Assert.Equal(new SKColor(255, 0, 0), b.GetPixel(5, 5));
+        Assert.Equal(new SKColor(0, 128, 255), b.GetPixel(6, 3));
+        Assert.Equal(new SKColor(0, 128, 255), b.GetPixel(8, 5));
         Assert.Equal(new SKColor(255, 255, 255), b.GetPixel(0, 0)); // white padding
     }
 
@@ -121,8 +123,10 @@ public class ImagesTests
         Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(margin, margin));                  // minimum: dark purple
         Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(margin + 39, margin + 39));     // maximum: yellow
         int barX = margin + 40 + 10 + 7;
-        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(barX, margin + 1));             // bar top = high
-        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(barX, margin + 38));               // bar bottom = low
+        var top = b.GetPixel(barX, margin + 1);      // bar top = high: yellow
+        var bottom = b.GetPixel(barX, margin + 38);  // bar bottom = low: dark purple
+        Assert.True(top.Red > 220 && top.Green > 220 && top.Blue < 60, $"bar top {top}");
+        Assert.True(bottom.Red < 80 && bottom.Green < 20 && bottom.Blue > 70, $"bar bottom {bottom}");
         var text = 0;
         for (var y = 0; y < p.Height; y++)
             for (var x = barX + 10; x < p.Width; x++)
