@@ -6,7 +6,8 @@ namespace AeLab.Data;
 public static class FashionMnist
 {
     public const string EnvironmentVariable = "AELAB_FASHION_MNIST";
-    public const string SystemFolder = "/usr/share/datasets/fashion-mnist";
+    /// <summary>Where the Debian package dataset-fashion-mnist puts the files (settable for other layouts).</summary>
+    public static string SystemFolder { get; set; } = "/usr/share/datasets/fashion-mnist";
     public const string OfficialBaseUrl = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 
     public static readonly IReadOnlyList<string> ClassNames =
@@ -31,17 +32,24 @@ public static class FashionMnist
     {
         string prefix = train ? "train" : "t10k";
         string? dir = Find(prefix, path);
-        if (dir is null && download)
-        {
-            dir = LocalFolder;
-            foreach (var kind in new[] { "images-idx3", "labels-idx1" })
-            {
-                string name = $"{prefix}-{kind}-ubyte.gz";
-                Downloads.Fetch(new Uri(new Uri(baseUrl ?? OfficialBaseUrl), name), Path.Combine(dir, name), md5: OfficialMd5[name]);
-            }
-        }
+        if (dir is null && download) dir = Download(LocalFolder, train, baseUrl);
         if (dir is null) throw NotFound(prefix, path);
         return LoadFrom(dir, prefix);
+    }
+
+    /// <summary>
+    /// Downloads the split's two files from <paramref name="baseUrl"/> (default: the official site) into
+    /// <paramref name="dir"/>, each checked against <paramref name="md5"/> (default: the official MD5s).
+    /// </summary>
+    public static string Download(string dir, bool train = true, string? baseUrl = null, IReadOnlyDictionary<string, string>? md5 = null)
+    {
+        string prefix = train ? "train" : "t10k";
+        foreach (var kind in new[] { "images-idx3", "labels-idx1" })
+        {
+            string name = $"{prefix}-{kind}-ubyte.gz";
+            Downloads.Fetch(new Uri(new Uri(baseUrl ?? OfficialBaseUrl), name), Path.Combine(dir, name), md5: (md5 ?? OfficialMd5)[name]);
+        }
+        return dir;
     }
 
     /// <summary>data/fashion-mnist in the course folder.</summary>
@@ -73,10 +81,11 @@ public static class FashionMnist
             ?? throw new FileNotFoundException($"{Path.Combine(dir, prefix + "-labels-idx1-ubyte.gz")}: the labels file is missing next to {imagesPath}. Copy it from the same Fashion-MNIST release.");
         using var raw = Idx.Read(imagesPath, 3);
         var labels = Idx.Read(labelsPath, 1);
-        if (labels.shape[0] != raw.shape[0])
+        long nImages = raw.shape[0], nLabels = labels.shape[0];
+        if (nLabels != nImages)
         {
             labels.Dispose();
-            throw new InvalidDataException($"{imagesPath} holds {raw.shape[0]} images but {labelsPath} holds {labels.shape[0]} labels; use the images and labels of the same split.");
+            throw new InvalidDataException($"{imagesPath} holds {nImages} images but {labelsPath} holds {nLabels} labels; use the images and labels of the same split.");
         }
         using var _ = labels;
         var images = raw.unsqueeze(1).to(ScalarType.Float32).div_(255f);

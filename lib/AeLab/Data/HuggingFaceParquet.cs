@@ -13,8 +13,8 @@ public static class HuggingFaceParquet
     /// <summary>The hub; override (or set $AELAB_HF_BASE_URL) for a mirror.</summary>
     public static string BaseUrl { get; set; } = Environment.GetEnvironmentVariable("AELAB_HF_BASE_URL") is { Length: > 0 } u ? u : "https://huggingface.co";
 
-    /// <summary>Local cache: data/hf/&lt;owner&gt;/&lt;name&gt;/&lt;file&gt;.</summary>
-    public static string CacheDir => Path.Combine(RepoPaths.DataDir, "hf");
+    /// <summary>Local cache (git-ignored): data/cache/hf/&lt;owner&gt;/&lt;name&gt;/&lt;file&gt;.</summary>
+    public static string CacheDir => Path.Combine(RepoPaths.DataDir, "cache", "hf");
 
     /// <summary>
     /// Downloads (once) the given shard files of a dataset repository from the hub's URL layout
@@ -72,12 +72,12 @@ public static class HuggingFaceParquet
         try
         {
             var fields = reader.Schema.GetDataFields();
-            var bytesField = fields.FirstOrDefault(f => f.Path.Length == 2 && f.Name == "bytes" && (imageColumn is null || f.Path.FirstPart == imageColumn));
+            var bytesField = fields.FirstOrDefault(f => f.Name == "bytes" && f.Path.FirstPart != f.Name && (imageColumn is null || f.Path.FirstPart == imageColumn));
             if (bytesField is null)
                 throw new InvalidDataException(
                     $"{path}: no image column (a struct {{bytes, path}}{(imageColumn is null ? "" : $" named \"{imageColumn}\"")}); columns: {string.Join(", ", fields.Select(f => f.Path.ToString()))}. " +
                     "Use an image dataset's parquet shard, or pass imageColumn: the right name.");
-            var textFields = fields.Where(f => f.Path.Length == 1 && f.ClrType == typeof(string)).ToList();
+            var textFields = fields.Where(f => f.Path.FirstPart == f.Name && f.ClrType == typeof(string)).ToList();
             foreach (var f in textFields) if (!texts.ContainsKey(f.Name)) texts[f.Name] = new List<string?>(Enumerable.Repeat<string?>(null, images.Count));
             for (int g = 0; g < reader.RowGroupCount; g++)
             {

@@ -1,0 +1,62 @@
+using AeLab.Data;
+using AeLab.Runtime;
+using SkiaSharp;
+
+namespace AeLab.Tests.Data;
+
+public class PokemonTests
+{
+    [Fact]
+    public void Built_set_splits_600_and_149_in_pokedex_order()
+    {
+        string dir = Path.Combine(RepoPaths.DataDir, "pokemon", "64");
+        if (!Directory.Exists(dir)) return; // built by: bash data/pokemon.sh 64
+        Lab.Init();
+        using var train = Pokemon.Load(64, "train");
+        using var val = Pokemon.Load(64, "val");
+        Assert.Equal(600, train.Count);
+        Assert.Equal(149, val.Count);
+        Assert.Equal(new long[] { 600, 3, 64, 64 }, train.Images.shape);
+        // White background: the top-left pixel is white in almost every image.
+        Assert.True(train.Images[.., .., 0, 0].mean().item<float>() > 0.95f);
+    }
+
+    [Fact]
+    public void Order_is_numeric_with_base_form_first()
+    {
+        var files = new[] { "010.png", "201-b.png", "201.png", "201-a.png", "009.png", "100.png" };
+        Assert.Equal(new[] { "009.png", "010.png", "100.png", "201.png", "201-a.png", "201-b.png" }, Pokemon.Ordered(files));
+    }
+
+    [Fact]
+    public void Missing_size_is_resized_from_the_largest_one()
+    {
+        Lab.Init();
+        using var root = new TempDir();
+        foreach (var size in new[] { 16, 32 })
+        {
+            Directory.CreateDirectory(root[size.ToString()]);
+            for (int i = 1; i <= 3; i++)
+                File.WriteAllBytes(Path.Combine(root[size.ToString()], $"{i:000}.png"), TestFiles.Png(size, size, size == 32 ? SKColors.Red : SKColors.Blue));
+        }
+        using var ds = Pokemon.Load(8, "all", root.Path);
+        Assert.Equal(new long[] { 3, 3, 8, 8 }, ds.Images.shape);
+        Assert.Equal(1f, ds.Images[0, 0].mean().item<float>(), 3); // red: from the 32 px folder
+        Assert.Contains("32", ds.Source);
+    }
+
+    [Fact]
+    public void Not_built_tells_the_command()
+    {
+        using var root = new TempDir();
+        var e = Assert.Throws<DirectoryNotFoundException>(() => Pokemon.Load(96, "train", root.Path));
+        Assert.Contains("bash data/pokemon.sh 96", e.Message);
+    }
+
+    [Fact]
+    public void Unknown_split_is_rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Pokemon.Load(64, "test"));
+        Assert.Contains("\"train\", \"val\" or \"all\"", e.Message);
+    }
+}
