@@ -23,11 +23,19 @@ public sealed class Plot
     {
         var id = "aelab-plot-" + Guid.NewGuid().ToString("N");
         Chart.WithId(id);
-        var js = Chart.GetPlottingJS();
+        // plotly.js 3 dropped plain-string titles; XPlot writes strings, so wrap them as {text: ...}.
+        var js = Chart.GetPlottingJS().Replace("Plotly.newPlot(", "fixTitles(layout); Plotly.newPlot(");
         return $$"""
             <div id="{{id}}" style="width: {{Chart.Width}}px; height: {{Chart.Height}}px;"></div>
             <script type="text/javascript">
             (function () {
+              var fixTitles = function (o) {
+                if (!o || typeof o !== 'object') return;
+                for (var k in o) {
+                  if (k === 'title' && typeof o[k] === 'string') o[k] = { text: o[k] };
+                  else fixTitles(o[k]);
+                }
+              };
               var draw = function () { {{js}} };
               if (typeof window.Plotly !== 'undefined') { draw(); return; }
               var s = document.createElement('script');
