@@ -48,6 +48,7 @@ public class FormatterTests
         Assert.Contains("Plotly.newPlot(", html);
         Assert.Contains("\"validation\"", html);
         Assert.Contains("typeof window.Plotly", html);
+        Assert.Contains("fixTitles(layout); Plotly.newPlot(", html); // string titles survive plotly.js 3
         Assert.DoesNotContain("require", html);
     }
 
