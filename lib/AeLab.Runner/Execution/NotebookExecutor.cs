@@ -20,6 +20,7 @@ public sealed class NotebookExecutor
     readonly TextWriter progress;
     readonly object gate = new();
     CellResult? current;
+    StringWriter? currentConsole;
 
     public NotebookExecutor(TimeSpan timeout, TextWriter progress)
     {
@@ -39,6 +40,7 @@ public sealed class NotebookExecutor
         AppContext.SetData("AeLab.Display.Host", (Func<object, Action<object>>)(v => { var h = Show(v); return x => h.Update(x); }));
         var options = ScriptOptions.Default
             .WithImports(DefaultImports)
+            .AddReferences(FrameworkReferences())
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(dir))
             .WithSourceResolver(new SourceFileResolver(ImmutableArrayOf<string>(), dir))
             .WithEmitDebugInformation(true)
@@ -58,16 +60,18 @@ public sealed class NotebookExecutor
                 if (!cell.IsCode) continue;
                 var console = new StringWriter();
                 Console.SetOut(console); Console.SetError(console);
-                lock (gate) current = result;
+                lock (gate) { current = result; currentConsole = console; }
                 var clock = Stopwatch.StartNew();
                 try
                 {
                     var (code, timeIt) = Magics(cell);
                     var file = $"{name} cell {number}";
                     var cellOptions = options.WithFilePath(file);
-                    var task = state is null
+                    // On the thread pool: a cell runs synchronously until its first await, and the timeout must hold anyway.
+                    var previous = state;
+                    var task = Task.Run(() => previous is null
                         ? CSharpScript.RunAsync(code, cellOptions, globals, typeof(ScriptGlobals))
-                        : state.ContinueWithAsync(code, cellOptions);
+                        : previous.ContinueWithAsync(code, cellOptions));
                     if (!task.Wait(timeout))
                         throw new TimeoutException($"the cell did not finish within {timeout.TotalSeconds:0} s (raise it with --timeout SECONDS)");
                     state = task.Result;
@@ -85,7 +89,7 @@ public sealed class NotebookExecutor
                     lock (gate) result.Outputs.Add(new CellOutput { Kind = "error", Text = result.Error, Data = { ["ename"] = inner.GetType().Name } });
                 }
                 result.Elapsed = clock.Elapsed;
-                lock (gate) current = null;
+                lock (gate) { current = null; currentConsole = null; }
                 Console.SetOut(oldOut); Console.SetError(oldErr);
                 progress.WriteLine($"  [{number,2}] {result.Elapsed.TotalSeconds,7:0.00} s  {(result.Error is null ? "ok" : "FAILED")}");
                 if (result.Error is not null) { progress.WriteLine(Indent(result.Error)); break; }
@@ -97,6 +101,18 @@ public sealed class NotebookExecutor
             Directory.SetCurrentDirectory(oldDir);
         }
         return results;
+    }
+
+    /// <summary>
+    /// The whole shared framework, as the kernel references it: ScriptOptions.Default alone depends on what
+    /// the host happened to load (a test host lacks System.Linq, for instance).
+    /// </summary>
+    static IEnumerable<string> FrameworkReferences()
+    {
+        var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(Path.PathSeparator);
+        return tpa.Where(p => Path.GetDirectoryName(p) == frameworkDir && !Path.GetFileName(p).StartsWith("Microsoft.VisualBasic"))
+                  .Append(typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly.Location);
     }
 
     static System.Collections.Immutable.ImmutableArray<T> ImmutableArrayOf<T>() => System.Collections.Immutable.ImmutableArray<T>.Empty;
@@ -122,7 +138,7 @@ public sealed class NotebookExecutor
         {
             if (current is null) throw new InvalidOperationException("display(...) was called outside a running cell.");
             // Console text written before this display stays before it.
-            if (Console.Out is StringWriter sw) Flush(current, sw);
+            if (currentConsole is { } sw) Flush(current, sw);
             output = new CellOutput { Kind = "display_data", Data = Formatting.Bundle(value) };
             current.Outputs.Add(output);
         }

@@ -15,7 +15,7 @@ public class ExecutorTests
     public void Display_console_update_and_result_become_outputs_in_order()
     {
         var results = Run("display.dib");
-        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.All(results, r => Assert.True(r.Error is null, r.Error));
         var first = results[1].Outputs;
         Assert.Equal(new[] { "stream", "display_data", "display_data" }, first.Select(o => o.Kind));
         Assert.Equal("hello from the console\n", first[0].Text);
@@ -74,7 +74,7 @@ public class ExecutorTests
         var path = Path.Combine(Repo.TempDir(), "hook.dib");
         File.WriteAllText(path, "#!csharp\nvar show = (Func<object, Action<object>>)AppContext.GetData(\"AeLab.Display.Host\");\nvar update = show(\"one\");\nupdate(\"two\");\n");
         var results = new NotebookExecutor(TimeSpan.FromSeconds(60), TextWriter.Null).Run(path, Dib.Parse(File.ReadAllText(path)));
-        Assert.Null(results[0].Error);
+        Assert.True(results[0].Error is null, results[0].Error);
         Assert.Equal("two", Assert.Single(results[0].Outputs).Data["text/plain"]);
     }
 }

