@@ -77,7 +77,8 @@ public static class HuggingFaceParquet
                 throw new InvalidDataException(
                     $"{path}: no image column (a struct {{bytes, path}}{(imageColumn is null ? "" : $" named \"{imageColumn}\"")}); columns: {string.Join(", ", fields.Select(f => f.Path.ToString()))}. " +
                     "Use an image dataset's parquet shard, or pass imageColumn: the right name.");
-            var textFields = fields.Where(f => f.ClrType == typeof(string) && f.Name is not ("bytes" or "path")).ToList(); // {bytes, path} belong to the image
+            // Parquet.Net 6 reports string columns as ReadOnlyMemory<char>; {bytes, path} belong to the image.
+            var textFields = fields.Where(f => (f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>)) && f.Path.FirstPart != bytesField.Path.FirstPart).ToList();
             foreach (var f in textFields) if (!texts.ContainsKey(f.Name)) texts[f.Name] = new List<string?>(Enumerable.Repeat<string?>(null, images.Count));
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
