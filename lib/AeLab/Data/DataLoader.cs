@@ -35,6 +35,16 @@ public sealed class DataLoader : IEnumerable<Batch>
     public ImageDataset Dataset => _data;
     public int BatchSize => _batchSize;
 
+    /// <summary>
+    /// The epoch the next enumeration is (0-based; each enumeration advances it). The trainer sets it so a
+    /// resumed run sees the same order and augmentation as an uninterrupted one.
+    /// </summary>
+    public int Epoch
+    {
+        get => _epoch;
+        set => _epoch = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Epoch), $"Epoch must be 0 or more (got {value}).");
+    }
+
     /// <summary>Batches per epoch.</summary>
     public int Count => _dropLast ? _data.Count / _batchSize : (_data.Count + _batchSize - 1) / _batchSize;
 

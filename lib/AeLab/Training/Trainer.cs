@@ -181,6 +181,7 @@ public sealed class Trainer
         {
             var epochClock = Stopwatch.StartNew();
             Lab.Seed(unchecked(seed * 1_000_003 + epoch));
+            if (train is DataLoader loader) loader.Epoch = epoch - 1; // same batches as an uninterrupted run
             _module.train();
             using var sums = new Sums();
             int n = 0;

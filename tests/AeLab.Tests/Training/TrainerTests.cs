@@ -109,6 +109,34 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resumed_run_over_a_fresh_data_loader_sees_the_same_batches()
+    {
+        // A new DataLoader after a restart starts counting epochs at 0; the trainer must tell it
+        // which epoch comes next, or the shuffled order differs from the uninterrupted run.
+        var g = new Generator(5);
+        using var images = new ImageDataset(rand(48, 1, 1, 16, generator: g));
+        DataLoader Loader() => new(images, batchSize: 8, shuffle: true, device: CPU, seed: 4);
+
+        var (a, optA) = Fresh();
+        var straight = new Trainer(a, optA) { Quiet = true }.Fit(Loader(), epochs: 4);
+
+        var path = Path.Combine(_dir, "loader.ckpt");
+        var (b, optB) = Fresh();
+        var first = new Trainer(b, optB)
+        {
+            Quiet = true, Config = new TinyConfig(), CheckpointPath = path,
+            OnEpoch = e => { if (e.Epoch == 2) throw new OperationCanceledException("interrupted"); },
+        };
+        Assert.Throws<OperationCanceledException>(() => first.Fit(Loader(), epochs: 4));
+
+        var (c, optC) = Fresh(seed: 999);
+        var second = new Trainer(c, optC) { Quiet = true };
+        second.Resume(path);
+        var resumed = second.Fit(Loader(), epochs: 4);
+        Assert.Equal(straight.Curve("loss"), resumed.Curve("loss"));
+    }
+
+    [Fact]
     public void Per_batch_schedule_steps_every_batch_and_per_epoch_schedule_every_epoch()
     {
         var data = new SyntheticBatches();
