@@ -52,7 +52,11 @@ public static class NativeLoader
         // through the app's deps.json): two copies of libtorch_cpu in one process abort the process.
         foreach (var name in new[] { "c10", "torch_cpu", "torch" })
         {
-            if (NativeLibrary.TryLoad(name, torchAssembly, null, out _)) trace.Add($"loaded lib{name}.so");
+            if (NativeLibrary.TryLoad(name, torchAssembly, null, out var handle))
+            {
+                trace.Add($"loaded lib{name}.so");
+                if (name == "c10") NativeLog.Apply(handle);
+            }
             else trace.Add($"lib{name}.so not found next to {torchAssembly.Location} or in the app's native assets");
         }
         // The CUDA package also ships these; absent in the CPU build, so failure is fine.
