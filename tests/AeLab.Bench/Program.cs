@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AeLab.Bench;
+
+// The benchmark: the parent measures the SGEMM peak, then runs every case and every pipeline measurement
+// in a child process of its own (clean peak memory per model) and the PyTorch twin of each case, then
+// prints the table and writes the JSON. See README.md.
+Options o;
+try { o = Options.Parse(args); }
+catch (HelpRequested) { Console.WriteLine(Options.Help); return 0; }
+catch (ArgumentException e) { Console.Error.WriteLine("bench: " + e.Message); return 2; }
+
+AeLab.Lab.Init(seed: 0, threads: o.Threads, device: "cpu");
+var json = new JsonSerializerOptions { WriteIndented = true };
+
+if (o.Case != null)
+{
+    var r = CaseRunner.Run(Cases.Find(o.Case), o);
+    File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(r, json));
+    return 0;
+}
+if (o.PipelineCase != null)
+{
+    var r = Pipeline.Run(o.PipelineCase, o);
+    File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(r, json));
+    return 0;
+}
+
+var env = AeLab.Lab.Current;
+var report = new Report(o, env);
+report.Header();
+
+var peak = Peak.Sgemm(o.Quick);
+report.Peak(peak);
+
+JsonObject? py = null;
+string? pyMissing = "not run (--quick or --no-python; --python runs it)";
+if (o.RunPython)
+{
+    (py, pyMissing) = PythonTwin.Probe(o.Threads);
+    report.PythonProbe(py, pyMissing);
+}
+
+var wanted = Cases.All.Where(c => o.Only.Count == 0 || o.Only.Any(p => c.Name.StartsWith(p, StringComparison.Ordinal))).ToList();
+foreach (var c in wanted)
+{
+    var (ts, error) = Child<CaseResult>("--case", c.Name);
+    (JsonObject? Result, string? Error) pt = (null, null);
+    if (ts != null && py != null) pt = PythonTwin.RunCase(c.Name, o);
+    report.Case(c, ts, error, pt.Result, pt.Error, peak);
+}
+
+if (o.Pipeline && o.Only.Count == 0)
+    foreach (var p in Pipeline.Names)
+    {
+        var (r, error) = Child<PipelineResult>("--pipeline-case", p);
+        report.Pipeline(p, r, error);
+    }
+
+report.Finish(peak, py, pyMissing);
+return 0;
+
+// Runs this program again in the given child mode; its result comes back through a JSON file.
+(T? Result, string? Error) Child<T>(string mode, string name) where T : class
+{
+    var resultPath = Path.Combine(Path.GetTempPath(), $"aelab-bench-{Environment.ProcessId}-{name}.json");
+    var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(Report).Assembly.Location);
+    foreach (var a in new[] { mode, name, "--result", resultPath }.Concat(o.ChildArgs())) psi.ArgumentList.Add(a);
+    using var p = Process.Start(psi)!;
+    var stderr = p.StandardError.ReadToEndAsync();
+    var stdout = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    try
+    {
+        if (p.ExitCode != 0 || !File.Exists(resultPath))
+        {
+            var lines = (stderr.Result + stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return (null, lines.FirstOrDefault(l => l.Contains("Exception")) ?? lines.LastOrDefault() ?? $"exit code {p.ExitCode}");
+        }
+        return (JsonSerializer.Deserialize<T>(File.ReadAllText(resultPath)), null);
+    }
+    finally { File.Delete(resultPath); }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace AeLab.Bench;
+
+/// <summary>
+/// Runs tests/bench/twin.py (the PyTorch twins) with Debian's /usr/bin/python3 and python3-torch, one
+/// process per case, at the same thread count and batch. Absent Python or torch is reported, not fatal.
+/// </summary>
+public static class PythonTwin
+{
+    public const string Python = "/usr/bin/python3";
+
+    /// <summary>The twin's SGEMM figure and versions, or why PyTorch cannot run here.</summary>
+    public static (JsonObject? Info, string? Missing) Probe(int threads)
+    {
+        if (!File.Exists(Python)) return (null, $"{Python} not found");
+        var (ok, json, err) = Run(new[] { "--sgemm", "--threads", threads.ToString() }, TimeSpan.FromMinutes(2));
+        if (ok) return (json, null);
+        return (null, err.Contains("No module named 'torch'")
+            ? "python3-torch is not installed (bash lib/setup.sh --bench, or apt-get install python3-torch)"
+            : "PyTorch failed: " + Last(err));
+    }
+
+    public static (JsonObject? Result, string? Error) RunCase(string name, Options o)
+    {
+        var args = new List<string>
+        {
+            "--case", name, "--threads", o.Threads.ToString(),
+            "--warmup", o.Warmup.ToString(), "--min-steps", "2", "--max-steps", o.MaxSteps.ToString(),
+            "--growth-steps", o.GrowthSteps.ToString(),
+            "--budget", o.StepBudget.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var (ok, json, err) = Run(args, TimeSpan.FromMinutes(10));
+        return ok ? (json, null) : (null, Last(err));
+    }
+
+    static (bool Ok, JsonObject? Json, string Err) Run(IEnumerable<string> args, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Paths.TwinScript);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(timeout)) { p.Kill(true); return (false, null, "timed out"); }
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
+        if (p.ExitCode != 0 || line == null) return (false, null, stderr.Result + stdout);
+        return (true, JsonNode.Parse(line)!.AsObject(), "");
+    }
+
+    static string Last(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AeLab.Bench;
+
+/// <summary>Prints the benchmark as it goes, then the summary table, and writes the JSON file.</summary>
+public sealed class Report
+{
+    readonly Options _o;
+    readonly LabEnvironment _env;
+    readonly JsonObject _root;
+    readonly JsonArray _cases = new(), _pipeline = new(), _notes = new();
+    readonly List<string[]> _rows = new();
+    readonly List<string> _pipelineLines = new();
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public Report(Options o, LabEnvironment env)
+    {
+        (_o, _env) = (o, env);
+        _root = new JsonObject
+        {
+            ["label"] = o.Label,
+            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", Inv),
+            ["mode"] = o.Quick ? "quick" : "full",
+            ["command"] = "bash tests/bench.sh " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+            ["machine"] = new JsonObject
+            {
+                ["cpu"] = CpuModel(), ["cores"] = Environment.ProcessorCount, ["os"] = RuntimeInformation.OSDescription,
+                ["memory_gib"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+            },
+            ["threads"] = env.Threads,
+            ["versions"] = new JsonObject
+            {
+                [".NET"] = RuntimeInformation.FrameworkDescription, ["TorchSharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion,
+            },
+            ["flop_counting"] = "matrix-product layers only (linear, conv, transposed conv by its useful work, attention); " +
+                                "forward = 2 x MACs from the layer shapes; a training step = 3 x forward",
+        };
+    }
+
+    public void Header()
+    {
+        Console.WriteLine($"AeLab benchmark ({(_o.Quick ? "quick mode: a few steps, figures indicative only" : "full mode")})");
+        Console.WriteLine($"{CpuModel()} · {Environment.ProcessorCount} cores · {_env}");
+    }
+
+    public void Peak(Peak.Result p)
+    {
+        _root["peak"] = JsonSerializer.SerializeToNode(p);
+        Console.WriteLine($"SGEMM peak through TorchSharp: {p.BestGflops:F1} GFLOP/s (best of {p.Reps} {p.N}×{p.N} products, median {p.MedianGflops:F1}) at {p.Threads} threads");
+    }
+
+    public void PythonProbe(JsonObject? py, string? missing)
+    {
+        if (py == null) { Console.WriteLine($"PyTorch column skipped: {missing}"); return; }
+        Console.WriteLine($"PyTorch {py["torch_version"]} (/usr/bin/python3, Debian python3-torch): {py["blas"]}, " +
+                          $"SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s at {py["threads"]} threads — its matmuls are far from this machine's peak");
+    }
+
+    public void Case(BenchCase c, CaseResult? ts, string? error, JsonObject? pt, string? ptError, Peak.Result peak)
+    {
+        if (ts == null)
+        {
+            Console.WriteLine($"  {c.Name}: FAILED: {error}");
+            _cases.Add(new JsonObject { ["case"] = c.Name, ["error"] = error });
+            _rows.Add(new[] { c.Name, c.Batch.ToString(), "failed", "", "", "", "", "", "", "", "" });
+            return;
+        }
+        double ratio = ts.Gflops / peak.BestGflops;
+        double? ptMs = pt?["step_ms"]?.GetValue<double>();
+        var node = new JsonObject
+        {
+            ["case"] = c.Name, ["lesson"] = c.Lesson,
+            ["torchsharp"] = JsonSerializer.SerializeToNode(ts),
+            ["ratio_to_peak"] = ratio,
+            ["pytorch"] = pt?.DeepClone(),
+            ["torchsharp_over_pytorch_step_time"] = ptMs is double m ? ts.StepMs / m : null,
+        };
+        if (ptError != null) node["pytorch_error"] = ptError;
+        _cases.Add(node);
+        string ptCell = ptMs is double pm ? F(pm, 1) : (ptError != null ? "failed" : "–");
+        string ratioCell = ptMs is double pm2 ? F(ts.StepMs / pm2, 3) : "–";
+        _rows.Add(new[]
+        {
+            c.Name, c.Batch.ToString(), F(ts.StepMs, 1), F(ts.TrainGflop, 2), F(ts.Gflops, 1), F(ratio, 2),
+            F(ts.InferImagesPerS, 0), F(ts.PeakRssMiB, 0), F(ts.RssGrowth, 3), ptCell, ratioCell,
+        });
+        Console.WriteLine($"  {c.Name,-12} step {ts.StepMs,8:F1} ms (median of {ts.Steps}) · {ts.Gflops,6:F1} GFLOP/s = {ratio:F2}× peak · " +
+                          $"infer {ts.InferImagesPerS:F0} img/s · peak RSS {ts.PeakRssMiB:F0} MiB · RSS ×{ts.RssGrowth:F3} over {ts.GrowthSteps} steps" +
+                          (ptMs is double p3 ? $" · PyTorch {p3:F1} ms (TorchSharp ÷ PyTorch {ts.StepMs / p3:F3})" : ptError != null ? $" · PyTorch failed: {ptError}" : ""));
+    }
+
+    public void Pipeline(string name, PipelineResult? r, string? error)
+    {
+        if (r == null)
+        {
+            Console.WriteLine($"  pipeline {name}: FAILED: {error}");
+            _pipeline.Add(new JsonObject { ["data"] = name, ["error"] = error });
+            _pipelineLines.Add($"{name}: failed ({error})");
+            return;
+        }
+        _pipeline.Add(JsonSerializer.SerializeToNode(r));
+        var line = $"{r.Data} (batch {r.Batch}, {r.Batches} batches, {r.Model}, transform {r.Transform}): loader alone {r.LoaderOnlyS:F2} s " +
+                   $"({r.LoaderImagesPerS:F0} img/s) ÷ training on ready tensors {r.ReadyEpochS:F2} s = {r.LoaderOverTrain:F3}; " +
+                   $"epoch with the loader {r.LoaderEpochS:F2} s ÷ on ready tensors = {r.EpochRatio:F3}";
+        _pipelineLines.Add(line);
+        Console.WriteLine("  pipeline " + line);
+    }
+
+    public void Finish(Peak.Result peak, JsonObject? py, string? pyMissing)
+    {
+        foreach (var c in new[] { "vq-vae", "vq-gan stage 1", "vq-gan transformer" })
+            if (!Cases.All.Any(k => k.Name.StartsWith(c.Split(' ')[0], StringComparison.Ordinal)))
+                Note($"{c}: not measured — the model is not in lib/AeLab/Models yet");
+        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} built with {py["blas"]} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {peak.BestGflops:F1} through TorchSharp); the ratios compare the stacks as installed, not the best PyTorch build.");
+        else Note($"PyTorch column skipped: {pyMissing}.");
+        if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
+
+        _root["pytorch"] = py?.DeepClone();
+        if (py == null) _root["pytorch_missing"] = pyMissing;
+        _root["cases"] = _cases;
+        _root["pipeline"] = _pipeline;
+        _root["notes"] = _notes;
+
+        Console.WriteLine();
+        Console.WriteLine(Table(peak));
+        foreach (var n in _notes) Console.WriteLine("note: " + n);
+        Directory.CreateDirectory(Path.GetDirectoryName(_o.JsonPath)!);
+        File.WriteAllText(_o.JsonPath, _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"results: {_o.JsonPath}");
+    }
+
+    void Note(string text) => _notes.Add(text);
+
+    /// <summary>The summary as a Markdown table (it reads as well on a console as in the README).</summary>
+    public string Table(Peak.Result peak)
+    {
+        var head = new[] { "model", "batch", "step ms", "GFLOP/step", "GFLOP/s", "× peak", "infer img/s", "peak RSS MiB", "RSS growth", "PyTorch ms", "TS ÷ PT" };
+        var rows = new List<string[]> { head }.Concat(_rows).ToList();
+        var widths = Enumerable.Range(0, head.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var sb = new StringBuilder();
+        sb.AppendLine($"SGEMM peak {peak.BestGflops:F1} GFLOP/s at {peak.Threads} threads; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}");
+        sb.AppendLine();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            sb.Append('|');
+            for (int i = 0; i < head.Length; i++) sb.Append(' ').Append(i < 2 ? rows[r][i].PadRight(widths[i]) : rows[r][i].PadLeft(widths[i])).Append(" |");
+            sb.AppendLine();
+            if (r == 0) sb.AppendLine("|" + string.Concat(widths.Select((w, i) => (i < 2 ? ":" + new string('-', w + 1) : new string('-', w + 1) + ":") + "|")));
+        }
+        if (_pipelineLines.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Data pipeline:");
+            foreach (var l in _pipelineLines) sb.AppendLine("- " + l);
+        }
+        return sb.ToString();
+    }
+
+    static string F(double v, int digits) => double.IsFinite(v) ? v.ToString("F" + digits, Inv) : "–";
+
+    static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line != null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
