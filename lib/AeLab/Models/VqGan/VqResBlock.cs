@@ -1,0 +1,25 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Models.VqGan;
+
+/// <summary>taming-transformers' ResnetBlock: GroupNorm → SiLU → 3×3 conv, twice, plus the input (through a 1×1
+/// convolution when the channel count changes).</summary>
+public sealed class VqResBlock : nn.Module<Tensor, Tensor>
+{
+    readonly nn.Module<Tensor, Tensor> main;
+    readonly nn.Module<Tensor, Tensor>? shortcut;
+
+    public VqResBlock(int inChannels, int outChannels, int groups = 8) : base(nameof(VqResBlock))
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Channel counts {inChannels} → {outChannels} must be multiples of the {groups} GroupNorm groups.");
+        main = nn.Sequential(
+            nn.GroupNorm(groups, inChannels), nn.SiLU(), nn.Conv2d(inChannels, outChannels, 3, padding: 1),
+            nn.GroupNorm(groups, outChannels), nn.SiLU(), nn.Conv2d(outChannels, outChannels, 3, padding: 1));
+        shortcut = inChannels == outChannels ? null : nn.Conv2d(inChannels, outChannels, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => main.forward(x) + (shortcut?.forward(x) ?? x);
+}
