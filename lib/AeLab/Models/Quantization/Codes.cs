@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+
+namespace AeLab.Models.Quantization;
+
+/// <summary>The arithmetic both quantisers share: nearest-code search, lookup, straight-through, perplexity.</summary>
+internal static class Codes
+{
+    public static void CheckInput(Tensor z, int dim, string who)
+    {
+        if (z.dim() != 4 || z.shape[1] != dim)
+            throw new ArgumentException(
+                $"{who} expects encoder outputs [B, {dim}, H, W] (channels = code dimension {dim}); got [{string.Join(", ", z.shape)}]. " +
+                "Make the encoder's last layer output as many channels as the quantiser's dim.", nameof(z));
+    }
+
+    /// <summary>[B, D, H, W] → [B·H·W, D], one row per position.</summary>
+    public static Tensor Flatten(Tensor z) => z.permute(0, 2, 3, 1).reshape(-1, z.shape[1]);
+
+    /// <summary>Squared distances [N, K] between rows of flat [N, D] and codes [K, D]: ‖z‖² − 2 z·e + ‖e‖².</summary>
+    public static Tensor Distances(Tensor flat, Tensor codebook) =>
+        flat.pow(2).sum(1, keepdim: true) - 2 * flat.matmul(codebook.t()) + codebook.pow(2).sum(1).unsqueeze(0);
+
+    /// <summary>Code vectors for indices [B, H, W] → [B, D, H, W].</summary>
+    public static Tensor Lookup(Tensor codebook, Tensor indices)
+    {
+        if (indices.dtype != ScalarType.Int64)
+            throw new ArgumentException($"indices must be int64 code numbers; got {indices.dtype}. Use .to(int64).", nameof(indices));
+        if (indices.dim() != 3)
+            throw new ArgumentException($"indices must be [B, H, W]; got [{string.Join(", ", indices.shape)}].", nameof(indices));
+        long b = indices.shape[0], h = indices.shape[1], w = indices.shape[2];
+        using var rows = codebook.index_select(0, indices.reshape(-1));   // [B·H·W, D]
+        return rows.reshape(b, h, w, -1).permute(0, 3, 1, 2).contiguous();
+    }
+
+    /// <summary>exp(−Σ p log p) of the code histogram of one-hot rows [N, K].</summary>
+    public static Tensor Perplexity(Tensor oneHot)
+    {
+        var p = oneHot.mean(new long[] { 0 });
+        return (-(p * (p + 1e-10).log()).sum()).exp();
+    }
+
+    /// <summary>The quantiser's outputs from z, its nearest codes and the indices.</summary>
+    public static QuantizerOutput Output(Tensor z, Tensor flat, Tensor indices, Tensor codebook, int size, bool codebookLearnsByGradient)
+    {
+        long b = z.shape[0], h = z.shape[2], w = z.shape[3];
+        var idx = indices.reshape(b, h, w);
+        var zq = Lookup(codebook, idx);
+        var commitment = nn.functional.mse_loss(z, zq.detach());
+        var codebookLoss = codebookLearnsByGradient
+            ? nn.functional.mse_loss(zq, z.detach())
+            : zeros(new long[0], dtype: z.dtype, device: z.device);
+        var quantized = z + (zq - z).detach();   // straight-through: value of z_q, gradient of z
+        using var oneHot = nn.functional.one_hot(indices, size).to(z.dtype);
+        return new QuantizerOutput(quantized, idx, commitment, codebookLoss, Perplexity(oneHot).detach());
+    }
+}
