@@ -171,7 +171,7 @@ public sealed class VqGanTrainer
                 foreach (var (k, v) in m)
                 {
                     if (sums.TryGetValue(k, out var s)) { sums[k] = (s.Sum.add_(v), s.Count + 1); v.Dispose(); }
-                    else sums[k] = (v.to(float64), 1);
+                    else { sums[k] = (v.to(float64), 1); v.Dispose(); }
                 }
                 steps++;
             }
