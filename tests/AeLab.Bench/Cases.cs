@@ -19,7 +19,8 @@ public sealed record Built(nn.Module Module, Func<Tensor, Tensor> Loss, Func<Ten
 /// <param name="Name">Short name used on the command line and by the PyTorch twin (tests/bench/twin.py).</param>
 /// <param name="Lesson">Where the model is taught, and the recipe the case copies.</param>
 /// <param name="ForwardMacs">Multiply-accumulates of one forward pass over the batch, from the layer shapes (see <see cref="Flops"/>).</param>
-public sealed record BenchCase(string Name, string Lesson, int Batch, Func<long, Tensor> Input, Func<Built> Build, Func<long, double> ForwardMacs);
+/// <param name="Twin">Whether tests/bench/twin.py has a PyTorch twin of it.</param>
+public sealed record BenchCase(string Name, string Lesson, int Batch, Func<long, Tensor> Input, Func<Built> Build, Func<long, double> ForwardMacs, bool Twin = true);
 
 public static class Cases
 {
@@ -54,7 +55,7 @@ public static class Cases
 
         ConvVaeCase(128),
         ConvVaeCase(512),
-    };
+    }.Concat(VqCases.All()).ToList();
 
     static BenchCase ConvVaeCase(int size) => new($"conv-vae-{size}",
         $"lesson 08: conv VAE 3×{size}² → 4×{size / 8}², Pokémon {size} px, AdamW 1e-3", 8,

@@ -112,9 +112,8 @@ public sealed class Report
 
     public void Finish(Peak.Result peak, JsonObject? py, string? pyMissing)
     {
-        foreach (var c in new[] { "vq-vae", "vq-gan stage 1", "vq-gan transformer" })
-            if (!Cases.All.Any(k => k.Name.StartsWith(c.Split(' ')[0], StringComparison.Ordinal)))
-                Note($"{c}: not measured — the model is not in lib/AeLab/Models yet");
+        foreach (var c in Cases.All.Where(c => !c.Twin && _rows.Any(r => r[0] == c.Name)))
+            Note($"{c.Name}: no PyTorch twin (tests/bench/twin.py covers the seed models).");
         if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} built with {py["blas"]} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {peak.BestGflops:F1} through TorchSharp); the ratios compare the stacks as installed, not the best PyTorch build.");
         else Note($"PyTorch column skipped: {pyMissing}.");
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");

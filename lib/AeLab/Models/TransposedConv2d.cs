@@ -6,8 +6,10 @@ namespace AeLab.Models;
 
 /// <summary>
 /// A transposed 2-D convolution (same weights, shapes and initialisation as <c>nn.ConvTranspose2d</c>),
-/// computed as an ordinary convolution: insert stride−1 zeros between input pixels, pad by k−1−p, and
-/// convolve with the kernel flipped and its in/out axes swapped.
+/// computed without libtorch's own kernel: at stride 1 as an ordinary convolution with the kernel flipped and
+/// its in/out axes swapped, padded by k−1−p; strided, as a matrix product followed by fold (col2im), which
+/// scatters each input pixel's kernel into the output (the same sum as convolving the input spread out with
+/// stride−1 zeros between pixels, without multiplying those zeros).
 /// Why: libtorch 2.10's CPU ConvTranspose2d intermittently returns NaN when run on several threads
 /// (seen on 3-channel 79×79 maps) and wrong values at stride 1; the convolution path (through
 /// <see cref="ReliableConv2d.Conv"/>) is exact.
@@ -36,15 +38,24 @@ public sealed class TransposedConv2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (stride > 1)
-        {
-            // [B,C,H,W] → [B,C,(H-1)s+1,(W-1)s+1] with the input on every s-th pixel and zeros between.
-            long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-            var spread = zeros(new long[] { b, c, h, stride, w, stride }, dtype: x.dtype, device: x.device);
-            spread[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Colon, 0, TensorIndex.Colon, 0] = x;
-            x = spread.reshape(b, c, h * stride, w * stride)[.., .., ..((int)((h - 1) * stride + 1)), ..((int)((w - 1) * stride + 1))];
-        }
+        if (stride > 1) return Scatter(x);
         var k = weight.transpose(0, 1).flip(2, 3);
         return ReliableConv2d.Conv(x, k, bias, 1, kernel - 1 - padding);
+    }
+
+    /// <summary>
+    /// Strided case in its scatter form: every input pixel adds its k×k kernel to the output at stride s,
+    /// i.e. y = col2im(Wᵀ·x) — a matrix product then fold. Same result as convolving the zero-spread input,
+    /// without the s² times larger zero-filled map and its wasted multiplications; fold's gradient is
+    /// unfold, so only matmul, fold and unfold run, all exact.
+    /// </summary>
+    Tensor Scatter(Tensor x)
+    {
+        long b = x.shape[0], cin = x.shape[1], h = x.shape[2], w = x.shape[3], cout = weight.shape[1];
+        long oh = (h - 1) * stride - 2 * padding + kernel, ow = (w - 1) * stride - 2 * padding + kernel;
+        using var wt = weight.reshape(cin, cout * kernel * kernel).t();           // [out·k·k, in]
+        using var cols = wt.matmul(x.reshape(b, cin, h * w));                     // [b, out·k·k, h·w]
+        using var y = nn.functional.fold(cols, (oh, ow), (kernel, kernel), padding: (padding, padding), stride: (stride, stride));
+        return y + bias.reshape(1, cout, 1, 1);
     }
 }
