@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AeLab.Models.PixelCnn;
+
+/// <summary>
+/// A k×k convolution whose kernel is masked so each output position sees only positions before it in
+/// raster order (rows above; on its own row, columns to the left). Type A also hides the centre (the
+/// position's own input): use it for the first layer, so logits at i never see token i. Type B keeps the
+/// centre: for later layers, whose centre holds features already computed from positions before i.
+/// </summary>
+public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
+{
+    readonly Parameter weight; // [out, in, k, k]
+    readonly Parameter bias;
+    readonly Tensor mask;      // [1, 1, k, k]
+    readonly int padding;
+
+    public bool TypeA { get; }
+
+    public MaskedConv2d(int inChannels, int outChannels, int kernelSize, bool typeA) : base(nameof(MaskedConv2d))
+    {
+        if (kernelSize < 1 || kernelSize % 2 == 0)
+            throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, "kernelSize must be odd (the mask is centred).");
+        using var reference = nn.Conv2d(inChannels, outChannels, kernelSize, padding: kernelSize / 2);
+        weight = new Parameter(reference.weight!.detach().clone());
+        bias = new Parameter(reference.bias!.detach().clone());
+        padding = kernelSize / 2;
+        TypeA = typeA;
+        mask = Mask(kernelSize, typeA);
+        RegisterComponents();
+    }
+
+    /// <summary>The k×k mask: 1 above the centre row, 1 left of the centre on its row, the centre only for type B.</summary>
+    public static Tensor Mask(int kernelSize, bool typeA)
+    {
+        int c = kernelSize / 2;
+        var m = zeros(1, 1, kernelSize, kernelSize);
+        m[.., .., ..c, ..] = 1;
+        m[.., .., c, ..(typeA ? c : c + 1)] = 1;
+        return m;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var w = weight * mask;
+        return Models.ReliableConv2d.Conv(x, w, bias, 1, padding);
+    }
+}

@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AeLab.Models.PixelCnn;
+
+/// <summary>
+/// An autoregressive prior over code maps (van den Oord et al., 2016, used as the VQ-VAE prior):
+/// p(c) = Π_i p(c_i | c_&lt;i) in raster order. Tokens are embedded, then a 7×7 type-A masked conv and
+/// residual blocks of 1×1 → masked 3×3 type-B → 1×1 convs give logits [B, K, H, W] for every position at once
+/// (training is one pass; sampling is H·W passes, one position at a time). Unconditional (no class input).
+/// </summary>
+/// <remarks>
+/// A plain PixelCNN stack has a blind spot (a wedge up and to the right that its receptive field misses,
+/// which the gated two-stack version removes); on the small code maps here the 7×7 first layer covers most of it.
+/// </remarks>
+public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>
+{
+    readonly Embedding embed;
+    readonly MaskedConv2d input;
+    readonly ModuleList<nn.Module<Tensor, Tensor>> blocks = new();
+    readonly Sequential head;
+
+    public int CodebookSize { get; }
+
+    public PixelCnnPrior(int codebookSize, int channels = 64, int blocks = 6, int embedDim = 32) : base(nameof(PixelCnnPrior))
+    {
+        if (codebookSize < 2) throw new ArgumentOutOfRangeException(nameof(codebookSize), codebookSize, "codebookSize must be at least 2.");
+        if (channels < 8) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be at least 8.");
+        if (blocks < 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be 0 or more.");
+        CodebookSize = codebookSize;
+        embed = nn.Embedding(codebookSize, embedDim);
+        input = new MaskedConv2d(embedDim, channels, 7, typeA: true);
+        for (int i = 0; i < blocks; i++)
+            this.blocks.Add(nn.Sequential(
+                nn.ReLU(), new ReliableConv2d(channels, channels / 2, 1),
+                nn.ReLU(), new MaskedConv2d(channels / 2, channels / 2, 3, typeA: false),
+                nn.ReLU(), new ReliableConv2d(channels / 2, channels, 1)));
+        head = nn.Sequential(nn.ReLU(), new ReliableConv2d(channels, channels, 1), nn.ReLU(), new ReliableConv2d(channels, codebookSize, 1));
+        RegisterComponents();
+    }
+
+    /// <summary>Token embeddings [B, E, H, W] for a code map [B, H, W].</summary>
+    public Tensor Embed(Tensor indices)
+    {
+        if (indices.dim() != 3 || indices.dtype != ScalarType.Int64)
+            throw new ArgumentException($"PixelCnnPrior expects code maps [B, H, W] int64; got [{string.Join(", ", indices.shape)}] {indices.dtype}.", nameof(indices));
+        using var e = embed.forward(indices);
+        return e.permute(0, 3, 1, 2).contiguous();
+    }
+
+    /// <summary>Logits [B, K, H, W] from embeddings [B, E, H, W] (exposed so tests can differentiate through it).</summary>
+    public Tensor Logits(Tensor embedded)
+    {
+        using var scope = NewDisposeScope();
+        var h = input.forward(embedded);
+        foreach (var block in blocks) h = h + block.forward(h);
+        return head.forward(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits [B, K, H, W]: position i's logits depend only on codes before i in raster order.</summary>
+    public override Tensor forward(Tensor indices)
+    {
+        using var e = Embed(indices);
+        return Logits(e);
+    }
+
+    /// <summary>Mean cross-entropy per token in nats, −(1/BHW) Σ log p(c_i | c_&lt;i).</summary>
+    public Tensor Loss(Tensor indices)
+    {
+        using var logits = forward(indices);
+        return nn.functional.cross_entropy(logits, indices);
+    }
+
+    /// <summary>Draws n code maps h×w, one position at a time in raster order (temperature scales the logits).</summary>
+    public Tensor Sample(int n, int height, int width, double temperature = 1.0)
+    {
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "n must be at least 1.");
+        if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive.");
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var _ = no_grad();
+            var device = embed.weight!.device;
+            var codes = zeros(new long[] { n, height, width }, dtype: int64, device: device);
+            for (int i = 0; i < height; i++)
+                for (int j = 0; j < width; j++)
+                    using (NewDisposeScope())
+                    {
+                        var logits = forward(codes)[.., .., i, j] / temperature;        // [n, K]
+                        var next = multinomial(softmax(logits, 1), 1).squeeze(1);
+                        codes[.., i, j] = next;
+                    }
+            return codes;
+        }
+        finally { train(wasTraining); }
+    }
+}
