@@ -29,6 +29,7 @@ public sealed class Report
             ["machine"] = new JsonObject
             {
                 ["cpu"] = CpuModel(), ["cores"] = Environment.ProcessorCount, ["os"] = RuntimeInformation.OSDescription,
+                ["loadavg_at_start"] = LoadAverage(),
                 ["memory_gib"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
             },
             ["threads"] = env.Threads,
@@ -118,6 +119,8 @@ public sealed class Report
         else Note($"PyTorch column skipped: {pyMissing}.");
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
 
+        ((JsonObject)_root["machine"]!)["loadavg_at_end"] = LoadAverage();
+        Note($"load average (1, 5, 15 min) at start {_root["machine"]!["loadavg_at_start"]}, at end {LoadAverage()}: above ~{_env.Threads} other processes shared the cores, which slows 2-thread steps unevenly.");
         _root["pytorch"] = py?.DeepClone();
         if (py == null) _root["pytorch_missing"] = pyMissing;
         _root["cases"] = _cases;
@@ -160,6 +163,12 @@ public sealed class Report
     }
 
     static string F(double v, int digits) => double.IsFinite(v) ? v.ToString("F" + digits, Inv) : "–";
+
+    static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
 
     static string CpuModel()
     {

@@ -52,8 +52,11 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
         CheckInput(x);
-        using var h = encoder.forward(x);
-        return (fcMu.forward(h), fcVar.forward(h));
+        using var xl = ChannelsLast(x);
+        using var h = encoder.forward(xl);
+        using var mu = fcMu.forward(h);
+        using var logvar = fcVar.forward(h);
+        return (mu.contiguous(), logvar.contiguous());
     }
 
     /// <summary>The posterior mean μ.</summary>
@@ -67,9 +70,11 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Images in [−1, 1], [N, C, 8·h, 8·w] for a latent [N, latentChannels, h, w].</summary>
     public Tensor Decode(Tensor z)
     {
-        using var h = decoderInput.forward(z);
+        using var zl = ChannelsLast(z);
+        using var h = decoderInput.forward(zl);
         using var y = decoder.forward(h);
-        return y.tanh();
+        using var t = y.tanh();
+        return t.contiguous();
     }
 
     /// <summary>Reconstruction through one reparameterised sample, as the source's forward does.</summary>
@@ -116,6 +121,14 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 
     /// <summary>Decodes n prior draws at 128×128 pixels (use <see cref="Sample(int, int)"/> for another size).</summary>
     public Tensor Sample(int n) => Sample(n, 128);
+
+    /// <summary>
+    /// The same tensor stored channels-last (NHWC in memory, still indexed [N, C, H, W]). libtorch's CPU
+    /// convolutions and transposed convolutions run about twice as fast (forward + backward) on that layout here
+    /// (each layer of this model at 512 px, timed both ways side by side), and every layer after keeps it; the
+    /// public outputs are made contiguous again (plain NCHW), so callers see no difference.
+    /// </summary>
+    internal static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     void CheckInput(Tensor x)
     {

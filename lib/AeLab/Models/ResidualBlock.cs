@@ -40,5 +40,10 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         ? new ReliableConv2d(cin, cout, 3, stride: stride, padding: padding)
         : new TransposedConv2d(cin, cout, 3, stride: stride, padding: padding);
 
-    public override Tensor forward(Tensor x) => main.forward(x) + shortcut.forward(x);
+    public override Tensor forward(Tensor x)
+    {
+        // Channels-last storage (see ConvVae.ChannelsLast): free when x already is, and the blocks pass it on.
+        using var xl = ConvVae.ChannelsLast(x);
+        return main.forward(xl) + shortcut.forward(xl);
+    }
 }
