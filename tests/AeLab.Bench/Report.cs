@@ -120,7 +120,7 @@ public sealed class Report
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
 
         ((JsonObject)_root["machine"]!)["loadavg_at_end"] = LoadAverage();
-        Note($"load average (1, 5, 15 min) at start {_root["machine"]!["loadavg_at_start"]}, at end {LoadAverage()}: above ~{_env.Threads} other processes shared the cores, which slows 2-thread steps unevenly.");
+        Note($"load average (1, 5, 15 min) at start {_root["machine"]!["loadavg_at_start"]}, at end {LoadAverage()} on {Environment.ProcessorCount} cores: a load above the core count means other processes competed for them, which slows multi-threaded steps unevenly.");
         _root["pytorch"] = py?.DeepClone();
         if (py == null) _root["pytorch_missing"] = pyMissing;
         _root["cases"] = _cases;
