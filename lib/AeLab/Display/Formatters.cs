@@ -16,7 +16,11 @@ public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Att
     public string[] PreferredMimeTypes { get; set; } = ["text/html"];
 }
 
-/// <summary>Formatters for <see cref="Picture"/> and <see cref="Plot"/>.</summary>
+/// <summary>
+/// Formatters for <see cref="Picture"/> and <see cref="Plot"/>, and for the summaries lessons end cells with
+/// (<see cref="LabEnvironment"/>, <see cref="Training.TrainResult"/>, <see cref="Training.EpochRecord"/>): those show
+/// their one- or two-line ToString() instead of the kernel's default table of every property.
+/// </summary>
 public sealed class DisplayFormatterSource
 {
     /// <summary>Called by the kernel's formatting package.</summary>
@@ -39,6 +43,9 @@ public sealed class DisplayFormatterSource
             {
                 case Picture p: writer.Write(p.ToHtml()); return true;
                 case Plot c: writer.Write(c.ToHtml()); return true;
+                case not null when IsSummary(instance):
+                    writer.Write("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(instance.ToString()) + "</pre>");
+                    return true;
                 default: return false;
             }
         }
@@ -53,9 +60,11 @@ public sealed class DisplayFormatterSource
         /// <summary>Writes ToString() for a picture or plot; false for anything else.</summary>
         public bool Format(object instance, TextWriter writer)
         {
-            if (instance is not (Picture or Plot)) return false;
+            if (instance is not (Picture or Plot) && !IsSummary(instance)) return false;
             writer.Write(instance.ToString());
             return true;
         }
     }
+
+    static bool IsSummary(object instance) => instance is LabEnvironment or Training.TrainResult or Training.EpochRecord;
 }

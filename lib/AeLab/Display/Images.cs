@@ -30,9 +30,10 @@ public static class Images
     /// Originals and their reconstructions: for each group of <paramref name="nrow"/> images, a row of
     /// originals then a row of reconstructions, each row labelled on the left.
     /// </summary>
+    /// <param name="scale">Integer upscale; 0 picks the largest (at most 4, images at most 128 pixels high) that keeps the grid within 800 pixels wide.</param>
     public static Picture Compare(Tensor originals, Tensor reconstructions,
         (string Original, string Reconstruction)? rowLabels = null, int nrow = 8,
-        PixelRange range = PixelRange.ZeroOne, int padding = 2, int scale = 2)
+        PixelRange range = PixelRange.ZeroOne, int padding = 2, int scale = 0)
     {
         var a = ImageBatch.From(originals, nameof(originals));
         var b = ImageBatch.From(reconstructions, nameof(reconstructions));
@@ -41,6 +42,8 @@ public static class Images
                 $"Compare: originals [{a.N},{a.C},{a.H},{a.W}] and reconstructions [{b.N},{b.C},{b.H},{b.W}] must have the same shape; " +
                 "reshape the reconstruction to the input's shape (e.g. recon.view(x.shape)).", nameof(reconstructions));
         if (nrow < 1) throw new ArgumentOutOfRangeException(nameof(nrow), nrow, "nrow must be 1 or more.");
+        if (scale < 0) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be 0 (automatic) or more.");
+        if (scale == 0) scale = Math.Clamp(Math.Min(800 / (Math.Min(nrow, a.N) * (a.W + padding)), 128 / a.H), 1, 4);
         var both = new ImageBatch(a.N * 2, a.C, a.H, a.W, [.. a.Data, .. b.Data]);
         var cells = new List<int?>();
         var cols = Math.Min(nrow, a.N);

@@ -4,6 +4,7 @@ using TorchSharp;
 namespace AeLab;
 
 /// <summary>What <see cref="Lab.Init"/> set up; prints as the one-line summary lessons show.</summary>
+[AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed record LabEnvironment(
     string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native)
 {

@@ -3,6 +3,7 @@ namespace AeLab.Training;
 /// <summary>One finished epoch: its number (1-based), averaged metrics and how long it took.</summary>
 /// <remarks>Metric names: training metrics as the model names them ("loss", "mse", ...), validation
 /// metrics with a "val_" prefix, and "lr" (the learning rate at the end of the epoch).</remarks>
+[AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed record EpochRecord(int Epoch, IReadOnlyDictionary<string, double> Metrics, double Seconds)
 {
     public double this[string metric] => Metrics.TryGetValue(metric, out var v)
@@ -14,6 +15,7 @@ public sealed record EpochRecord(int Epoch, IReadOnlyDictionary<string, double> 
 }
 
 /// <summary>What a training run produced: the per-epoch history (for loss curves), timing and how it ended.</summary>
+[AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed class TrainResult
 {
     public TrainResult(IReadOnlyList<EpochRecord> history, double seconds, string? stopReason = null, bool fromCheckpoint = false)

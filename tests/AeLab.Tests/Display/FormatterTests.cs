@@ -53,6 +53,21 @@ public class FormatterTests
     }
 
     [Fact]
+    public void Summaries_render_their_text_not_a_property_table()
+    {
+        var env = Lab.Current;
+        var envHtml = Format(env, "text/html");
+        Assert.Equal("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(env.ToString()) + "</pre>", envHtml);
+        Assert.Contains("device cpu", envHtml);
+        var epoch = new AeLab.Training.EpochRecord(3, new Dictionary<string, double> { ["loss"] = 0.25, ["val_loss"] = 0.5 }, 1.5);
+        var result = new AeLab.Training.TrainResult([epoch], 12.0);
+        var html = System.Net.WebUtility.HtmlDecode(Format(result, "text/html"));
+        Assert.Contains("3 epochs, trained in 12 s\nepoch 3: loss 0.25 · val_loss 0.5 · 1.5 s", html);
+        Assert.Equal(result.ToString(), Format(result, "text/plain"));
+        Assert.Contains("epoch 3: loss 0.25", System.Net.WebUtility.HtmlDecode(Format(epoch, "text/html")));
+    }
+
+    [Fact]
     public void Scatter_has_one_legend_entry_per_class()
     {
         using var z = tensor(new float[] { 0, 0, 1, 1, 2, 2, 3, 3 }).reshape(4, 2);

@@ -103,6 +103,20 @@ public class ImagesTests
         Assert.True(dark > 20, "row labels were drawn");
     }
 
+    [Theory]
+    [InlineData(28, 10, 2)]   // Fashion-MNIST, ten per row: 10·30·2 = 600 px
+    [InlineData(64, 8, 1)]    // 64-px Pokémon, eight per row: scale 2 would be 1056 px
+    [InlineData(64, 4, 2)]    // four per row fit at 2, and 128 px high is the cap
+    [InlineData(8, 4, 4)]     // tiny images: at most 4×
+    public void Compare_picks_a_scale_that_fits_the_page(int size, int nrow, int expected)
+    {
+        using var a = ones(nrow, 1, size, size);
+        var p = Images.Compare(a, a, nrow: nrow);
+        var gridW = (2 + nrow * (size + 2)) * expected;
+        Assert.True(p.Width > gridW && p.Width < gridW + 200, $"width {p.Width} for a grid of {gridW} px plus labels");
+        Assert.Equal((2 + 2 * (size + 2)) * expected, p.Height);
+    }
+
     [Fact]
     public void Compare_rejects_shape_mismatch()
     {
