@@ -60,7 +60,8 @@ public static class Plots
             using var l = labels.detach().cpu().to_type(ScalarType.Int64).reshape(-1);
             cls = l.data<long>().ToArray();
         }
-        var traces = cls.Distinct().OrderBy(c => c).Select(c =>
+        var classes = cls.Distinct().OrderBy(c => c).ToArray();
+        var traces = classes.Select((c, k) =>
         {
             var idx = Enumerable.Range(0, n).Where(i => cls[i] == c).ToArray();
             var name = labels is null ? "points" : classNames is not null && c >= 0 && c < classNames.Count ? classNames[(int)c] : $"class {c}";
@@ -70,11 +71,19 @@ public static class Plots
                 y = idx.Select(i => (double)xy[2 * i + 1]).ToArray(),
                 mode = "markers",
                 name = name,
-                marker = new Marker { size = 4, opacity = 0.7 },
+                // plotly.js cycles ten colours; with more classes each gets its own from a 20-colour palette.
+                marker = classes.Length > 10 ? new Marker { size = 4, opacity = 0.7, color = Palette20[k % Palette20.Length] }
+                                             : new Marker { size = 4, opacity = 0.7 },
             };
         }).ToArray();
         return Finish(traces, title, xTitle, yTitle, logY: false);
     }
+
+    static readonly string[] Palette20 =
+    [
+        "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5",
+        "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
+    ];
 
     static Plot XY(IEnumerable<(string Name, double[] X, double[] Y)> series, string title, string xTitle, string yTitle, bool markers, bool logY)
     {

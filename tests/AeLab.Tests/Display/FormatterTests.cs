@@ -68,6 +68,19 @@ public class FormatterTests
     }
 
     [Fact]
+    public void Scatter_gives_more_than_ten_classes_distinct_colours()
+    {
+        using var z = randn(24, 2);
+        using var y = arange(24, dtype: ScalarType.Int64).remainder(12);
+        var html = Plots.Scatter(z, y).ToHtml();
+        var colours = System.Text.RegularExpressions.Regex.Matches(html, "\"color\":\"(#[0-9a-f]{6})\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(12, colours.Count);
+        Assert.Equal(12, colours.Distinct().Count());
+        using var few = tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2 });
+        Assert.DoesNotContain("\"color\"", Plots.Scatter(z, few).ToHtml());   // ten or fewer: plotly's own colours
+    }
+
+    [Fact]
     public void Scatter_has_one_legend_entry_per_class()
     {
         using var z = tensor(new float[] { 0, 0, 1, 1, 2, 2, 3, 3 }).reshape(4, 2);
