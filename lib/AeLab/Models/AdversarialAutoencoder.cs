@@ -52,10 +52,13 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
     public sealed record Optimizers(optim.Optimizer Reconstruction, optim.Optimizer Discriminator, optim.Optimizer Generator);
 
     /// <summary>Adam for encoder+decoder (reconstruction), for D, and for the encoder alone (regularisation).</summary>
-    public Optimizers CreateOptimizers(double lr = 1e-3, double adversarialLr = 2e-4) => new(
+    /// <remarks>The regularisation step gets a larger rate than D: with both at 2e-4, on Fashion-MNIST with a 2-d code,
+    /// D wins after about nine epochs (its loss falls towards 0) and the codes drift off the prior; at 5e-4 the game stays
+    /// near its equilibrium (D's loss near 2 ln 2) and the codes end with mean ≈ 0 and standard deviation ≈ 1.</remarks>
+    public Optimizers CreateOptimizers(double lr = 1e-3, double discriminatorLr = 2e-4, double regularizationLr = 5e-4) => new(
         optim.Adam(autoencoder.parameters(), lr),
-        optim.Adam(discriminator.parameters(), adversarialLr, beta1: 0.5),
-        optim.Adam(autoencoder.Encoder.parameters(), adversarialLr, beta1: 0.5));
+        optim.Adam(discriminator.parameters(), discriminatorLr, beta1: 0.5),
+        optim.Adam(autoencoder.Encoder.parameters(), regularizationLr, beta1: 0.5));
 
     /// <summary>
     /// One AAE step on batch x: (1) reconstruction update of encoder and decoder; (2) D learns prior draws → 1,
@@ -94,11 +97,11 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
     /// Trains for <paramref name="epochs"/> passes over <paramref name="batches"/> with <see cref="TrainStep"/>,
     /// reporting per epoch the mean "loss" (reconstruction), "d_loss" and "g_loss".
     /// </summary>
-    public TrainResult Fit(IEnumerable<Batch> batches, int epochs, double lr = 1e-3, double adversarialLr = 2e-4,
+    public TrainResult Fit(IEnumerable<Batch> batches, int epochs, double lr = 1e-3, double discriminatorLr = 2e-4, double regularizationLr = 5e-4,
         Action<EpochRecord>? onEpoch = null)
     {
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be at least 1.");
-        var opt = CreateOptimizers(lr, adversarialLr);
+        var opt = CreateOptimizers(lr, discriminatorLr, regularizationLr);
         var history = new List<EpochRecord>();
         // Streamed batches (a data loader) are freed after their step; a list reused every epoch is not.
         bool dispose = batches is not System.Collections.ICollection;
