@@ -11,6 +11,9 @@ public class ReliableConv2dTests
     [InlineData(4, 4, 1, 1)]
     [InlineData(3, 32, 2, 0)]
     [InlineData(16, 16, 1, 1)]
+    [InlineData(32, 1, 1, 1)]     // a decoder's last layer to one channel (grey images)
+    [InlineData(32, 3, 1, 1)]     // ... to RGB
+    [InlineData(16, 3, 2, 0)]
     public void Output_and_gradients_match_a_float64_convolution(int cin, int cout, int stride, int padding)
     {
         // Float64 convolutions take a different libtorch kernel than the float32 one that misbehaves.
