@@ -11,6 +11,7 @@ public class ReliableConv2dTests
     [InlineData(4, 4, 1, 1)]
     [InlineData(3, 32, 2, 0)]
     [InlineData(16, 16, 1, 1)]
+    [InlineData(64, 8, 1, 1)]     // libtorch's float32 backward gave NaN here (measured), so 8 counts as few
     [InlineData(32, 1, 1, 1)]     // a decoder's last layer to one channel (grey images)
     [InlineData(32, 3, 1, 1)]     // ... to RGB
     [InlineData(16, 3, 2, 0)]
