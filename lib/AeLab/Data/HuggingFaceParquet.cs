@@ -50,13 +50,7 @@ public static class HuggingFaceParquet
             images.RemoveRange(m, images.Count - m);
             foreach (var t in texts.Values) t.RemoveRange(m, t.Count - m);
         }
-        var all = TorchSharp.torch.zeros(images.Count, 3, size, size);
-        Parallel.For(0, images.Count, i =>
-        {
-            using var img = ImageDecoder.Decode(images[i].Bytes, size, images[i].Name);
-            using var slot = all[i];
-            slot.copy_(img);
-        });
+        var all = ImageDecoder.DecodeAll(images.Count, i => images[i], size);
         return new ImageDataset(all, texts: texts.ToDictionary(k => k.Key, k => (IReadOnlyList<string?>)k.Value), source: string.Join(", ", paths));
     }
 

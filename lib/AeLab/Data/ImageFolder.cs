@@ -26,14 +26,7 @@ public static class ImageFolder
 
     internal static ImageDataset FromFiles(IReadOnlyList<string> files, int size, string source, IReadOnlyList<string>? classNames = null, long[]? labels = null)
     {
-        var images = zeros(files.Count, 3, size, size);
-        // Decoding is CPU-bound; each worker writes its own slot. TorchSharp's dispose scopes are per-thread.
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        {
-            using var img = ImageDecoder.Decode(File.ReadAllBytes(files[i]), size, files[i]);
-            using var slot = images[i];
-            slot.copy_(img);
-        });
+        var images = ImageDecoder.DecodeAll(files.Count, i => (File.ReadAllBytes(files[i]), files[i]), size);
         return new ImageDataset(images, labels is null ? null : tensor(labels), classNames, source: source);
     }
 }

@@ -26,6 +26,27 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Many_images_decoded_in_parallel_land_in_their_own_rows()
+    {
+        Lab.Init();
+        using var dir = new TempDir();
+        for (int i = 0; i < 300; i++) // more images than cores, each with its own colour
+            File.WriteAllBytes(dir[$"{i:D3}.png"], TestFiles.Png(12 + i % 5, 9, new SKColor((byte)i, (byte)(255 - i % 256), (byte)(i * 7), 255)));
+        for (int run = 0; run < 5; run++) // the old parallel path failed intermittently, so repeat
+        {
+            using var ds = ImageFolder.Load(dir.Path, size: 6);
+            Assert.Equal(new long[] { 300, 3, 6, 6 }, ds.Images.shape);
+            for (int i = 0; i < 300; i += 37)
+            {
+                using var one = ImageDecoder.Decode(File.ReadAllBytes(dir[$"{i:D3}.png"]), 6, "one");
+                using var row = ds.Images[i];
+                Assert.Equal(0f, (row - one).abs().max().item<float>());
+                Assert.Equal((byte)i / 255f, row[0].mean().item<float>(), 3);
+            }
+        }
+    }
+
+    [Fact]
     public void Sub_folders_become_classes()
     {
         Lab.Init();
