@@ -35,7 +35,7 @@ public sealed class ReliableConv2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Conv(x, weight, bias, stride, padding);
 
-    /// <summary>Channel count below which the im2col path is used.</summary>
+    /// <summary>Channel count below which a fallback (im2col or the shifted sum) replaces libtorch's convolution.</summary>
     public const int SmallChannels = 16;
 
     /// <summary>conv2d(x, w, b) with w [out, in, k, k]; the fallbacks when in or out has fewer than <see cref="SmallChannels"/> channels.</summary>
