@@ -59,6 +59,78 @@ public static class Images
     }
 
     /// <summary>
+    /// Labelled rows of images, one row per entry (for example the same interpolation decoded by several models),
+    /// each row's label on its left. All batches must have the same image shape; rows may differ in length.
+    /// </summary>
+    /// <param name="rows">(label, images [N,C,H,W]) per row.</param>
+    /// <param name="range">Value range of the tensors.</param>
+    /// <param name="scale">Integer upscale; 0 picks the largest (at most 4, images at most 128 pixels high) that keeps the grid within 800 pixels wide.</param>
+    public static Picture Rows(IEnumerable<(string Label, Tensor Images)> rows, PixelRange range = PixelRange.ZeroOne,
+        int padding = 2, int scale = 0)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var list = rows.Select(r => (r.Label, Batch: ImageBatch.From(r.Images, nameof(rows)))).ToList();
+        if (list.Count == 0) throw new ArgumentException("Rows: give at least one row.", nameof(rows));
+        var first = list[0].Batch;
+        if (list.Any(r => r.Batch.C != first.C || r.Batch.H != first.H || r.Batch.W != first.W))
+            throw new ArgumentException("Rows: every row must hold images of the same shape [C,H,W].", nameof(rows));
+        if (scale < 0) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be 0 (automatic) or more.");
+        int cols = list.Max(r => r.Batch.N);
+        if (scale == 0) scale = Math.Clamp(Math.Min(800 / (cols * (first.W + padding)), 128 / first.H), 1, 4);
+        var all = new ImageBatch(list.Sum(r => r.Batch.N), first.C, first.H, first.W, list.SelectMany(r => r.Batch.Data).ToArray());
+        var cells = new List<int?>();
+        int offset = 0;
+        foreach (var (_, b) in list)
+        {
+            for (int k = 0; k < cols; k++) cells.Add(k < b.N ? offset + k : null);
+            offset += b.N;
+        }
+        var grid = Layout(all, cells, cols, padding, 0f, range).Upscale(scale);
+        return LabelRows(grid, list.Select(r => r.Label).ToArray(), (first.H + padding) * scale, padding * scale);
+    }
+
+    /// <summary>
+    /// Several titled grids side by side (for example samples of each model), wrapped onto new lines so the
+    /// picture stays within <paramref name="maxWidth"/> pixels. Each panel is a grid of <paramref name="nrow"/>
+    /// images per row with its title above it; all batches must have the same image shape.
+    /// </summary>
+    /// <param name="panels">(title, images [N,C,H,W]) per panel.</param>
+    /// <param name="nrow">Images per row inside a panel.</param>
+    /// <param name="range">Value range of the tensors.</param>
+    /// <param name="scale">Integer nearest-neighbour upscale of every panel.</param>
+    /// <param name="maxWidth">Widest the picture may be; panels wrap to a new line beyond it.</param>
+    public static Picture Panels(IEnumerable<(string Title, Tensor Images)> panels, int nrow = 6,
+        PixelRange range = PixelRange.ZeroOne, int padding = 2, int scale = 1, int maxWidth = 800)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be 1 or more.");
+        var list = panels.Select(p => (p.Title, Grid: Layout(ImageBatch.From(p.Images, nameof(panels)),
+            Enumerable.Range(0, (int)p.Images.shape[0]).Select(i => (int?)i).ToList(), nrow, padding, 0f, range).Upscale(scale))).ToList();
+        if (list.Count == 0) throw new ArgumentException("Panels: give at least one panel.", nameof(panels));
+        using var font = Fonts.Paint(13);
+        const int gap = 12, margin = 4;
+        int titleH = (int)Math.Ceiling(font.TextSize * 1.6f);
+        int panelW = list.Max(p => Math.Max(p.Grid.Width, (int)Math.Ceiling(font.MeasureText(p.Title)))), panelH = list.Max(p => p.Grid.Height) + titleH;
+        int perLine = Math.Max(1, (maxWidth - 2 * margin + gap) / (panelW + gap));
+        perLine = Math.Min(perLine, list.Count);
+        int lines = (list.Count + perLine - 1) / perLine;
+        int width = 2 * margin + perLine * panelW + (perLine - 1) * gap, height = 2 * margin + lines * panelH + (lines - 1) * gap;
+        using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(bmp);
+        canvas.Clear(SKColors.White);
+        for (int i = 0; i < list.Count; i++)
+        {
+            int x = margin + (i % perLine) * (panelW + gap), y = margin + (i / perLine) * (panelH + gap);
+            var (title, grid) = list[i];
+            canvas.DrawText(title, x + (panelW - font.MeasureText(title)) / 2f, y + font.TextSize * 1.1f, font);
+            using var g = grid.ToBitmap();
+            canvas.DrawBitmap(g, x + (panelW - grid.Width) / 2f, y + titleH);
+        }
+        canvas.Flush();
+        return Raster.Encode(bmp);
+    }
+
+    /// <summary>
     /// A heat map of a 2-D tensor [H,W], or of each channel of [C,H,W] side by side on one shared scale,
     /// in a viridis-like colour map, with an optional colour bar whose ticks show the values.
     /// </summary>

@@ -79,6 +79,32 @@ public static class Plots
         return Finish(traces, title, xTitle, yTitle, logY: false);
     }
 
+    /// <summary>
+    /// One bar per named value (for example a score per model), in the given order, with each value written
+    /// on its bar.
+    /// </summary>
+    /// <param name="bars">(name, value) per bar.</param>
+    /// <param name="logY">Logarithmic value axis, for values that span several orders of magnitude (all must be positive).</param>
+    public static Plot Bars(IEnumerable<(string Name, double Value)> bars, string title = "", string xTitle = "",
+        string yTitle = "", bool logY = false, string format = "G3")
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        var list = bars.ToList();
+        if (list.Count == 0) throw new ArgumentException("Bars: give at least one bar.", nameof(bars));
+        if (logY && list.Any(b => !(b.Value > 0)))
+            throw new ArgumentException("Bars: a logarithmic axis needs positive values; use logY: false.", nameof(bars));
+        var trace = new Bar
+        {
+            x = list.Select(b => b.Name).ToArray(),
+            y = list.Select(b => b.Value).ToArray(),
+            text = list.Select(b => b.Value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            name = yTitle,
+        };
+        var plot = Finish(new Trace[] { trace }, title, xTitle, yTitle, logY);
+        plot.Chart.WithLegend(false);
+        return plot;
+    }
+
     static readonly string[] Palette20 =
     [
         "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5",
