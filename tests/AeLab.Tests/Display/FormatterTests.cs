@@ -40,6 +40,17 @@ public class FormatterTests
     }
 
     [Fact]
+    public void Bars_keep_their_order_and_label_each_value()
+    {
+        var html = Plots.Bars([("floor", 0.5), ("model", 12.25), ("noise", 300.0)], title: "score", logY: true, format: "F2").ToHtml();
+        Assert.Contains("\"type\":\"bar\"", html);
+        Assert.True(html.IndexOf("\"floor\"") < html.IndexOf("\"model\"") && html.IndexOf("\"model\"") < html.IndexOf("\"noise\""));
+        Assert.Contains("\"12.25\"", html);
+        Assert.Contains("\"log\"", html);
+        Assert.Throws<ArgumentException>(() => Plots.Bars([("zero", 0.0)], logY: true));
+    }
+
+    [Fact]
     public void Plot_renders_a_div_and_a_newPlot_script_without_require()
     {
         var plot = Plots.Lines([new("train", [3.0, 2.0, 1.5]), new("validation", [3.2, 2.4, 2.0])], title: "loss");

@@ -160,4 +160,33 @@ public class ImagesTests
         Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(0, 0));
         Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(4, 0));
     }
+
+    [Fact]
+    public void Rows_puts_each_batch_on_its_own_labelled_row()
+    {
+        using var a = Constants(3, 4, 4);
+        using var b = Constants(2, 4, 4) * 0 + 1;
+        var p = Images.Rows([("first", a), ("second", b)], padding: 2, scale: 1);
+        int gridW = 2 + 3 * 6;   // the longest row sets the width
+        Assert.Equal(2 + 2 * 6, p.Height);
+        Assert.True(p.Width > gridW, "labels sit left of the grid");
+        using var bmp = Decode(p);
+        int x0 = p.Width - gridW;
+        Assert.Equal((byte)Math.Floor(0.1f * 255 + 0.5), Grey(bmp, x0 + 2, 2));        // row 1, image 1
+        Assert.Equal(255, Grey(bmp, x0 + 2, 2 + 6));                                   // row 2, image 1 (all ones)
+        Assert.Equal(0, Grey(bmp, x0 + 2 + 2 * 6, 2 + 6));                             // row 2 has no third image
+        Assert.Throws<ArgumentException>(() => Images.Rows([("a", a), ("b", zeros(1, 1, 5, 5))]));
+    }
+
+    [Fact]
+    public void Panels_wrap_to_stay_within_the_width()
+    {
+        using var x = Constants(4, 10, 10);
+        var panels = Enumerable.Range(0, 5).Select(i => ($"model {i}", x)).ToArray();
+        var wide = Images.Panels(panels, nrow: 2, maxWidth: 2000);
+        var narrow = Images.Panels(panels, nrow: 2, maxWidth: 100);
+        Assert.True(wide.Width <= 2000 && narrow.Width <= 100, $"{wide.Width}, {narrow.Width}");
+        Assert.True(narrow.Height > 2 * wide.Height, "narrow panels stack on more lines");
+        Assert.Throws<ArgumentException>(() => Images.Panels(Array.Empty<(string, Tensor)>()));
+    }
 }
