@@ -25,7 +25,8 @@ public static class HtmlReport
         {
             if (!r.Cell.IsCode)
             {
-                body.Append("<div class=\"cell md\">").Append(Markdig.Markdown.ToHtml(r.Cell.Source, Markdown)).Append("</div>\n");
+                var prose = r.Cell.IsMarkdown ? LinkRewrite.ToPages(Markdig.Markdown.ToHtml(r.Cell.Source, Markdown)) : $"<pre>{WebUtility.HtmlEncode(r.Cell.Source)}</pre>";
+                body.Append("<div class=\"cell md\">").Append(prose).Append("</div>\n");
                 continue;
             }
             body.Append($"<div class=\"cell code\" id=\"cell-{r.Number}\"><div class=\"count\">[{r.ExecutionCount}] {r.Elapsed.TotalSeconds:0.00} s</div>");

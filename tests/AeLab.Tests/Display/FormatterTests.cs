@@ -90,17 +90,18 @@ public class FormatterTests
     }
 
     [Fact]
-    public void Host_hook_receives_display_and_updates()
+    public void Outside_a_kernel_display_and_updates_go_to_the_console()
     {
-        var shown = new List<object>();
-        var previous = AppContext.GetData(Output.HostKey);
-        AppContext.SetData(Output.HostKey, (Func<object, Action<object>>)(v => { shown.Add(v); return u => shown.Add(u); }));
+        var previous = Console.Out;
+        var console = new StringWriter();
+        Console.SetOut(console);
         try
         {
+            Assert.False(Output.InKernel);
             var handle = Output.Display("epoch 1");
             handle.Update("epoch 2");
-            Assert.Equal(["epoch 1", "epoch 2"], shown);
         }
-        finally { AppContext.SetData(Output.HostKey, previous); }
+        finally { Console.SetOut(previous); }
+        Assert.Equal("epoch 1\nepoch 2\n", console.ToString().Replace("\r\n", "\n"));
     }
 }
