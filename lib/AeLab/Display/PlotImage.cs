@@ -70,7 +70,7 @@ internal static class PlotImage
                 path.AddPoly(points, close: false);
                 canvas.DrawPath(path, stroke);
             }
-            if (s.Markers && points.Length <= 2000 || !s.Lines)
+            if (!s.Lines || s.Markers && points.Length <= 60)   // dense curves read better without dots
                 foreach (var p in points) canvas.DrawCircle(p, s.Lines ? 3 : 2, fill);
         }
         canvas.Restore();
