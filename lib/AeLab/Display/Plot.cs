@@ -39,15 +39,19 @@ public sealed class Plot
     /// <summary>The underlying chart (for further With... calls).</summary>
     public PlotlyChart Chart { get; }
 
-    /// <summary>Inline HTML: a div and a script that draws into it.</summary>
+    /// <summary>
+    /// Inline HTML: a div holding the static picture, and a script that replaces it with the interactive chart once
+    /// plotly.js is there. A viewer that runs no script, or has no network for plotly.js, keeps the picture.
+    /// </summary>
     public string ToHtml()
     {
         var id = "aelab-plot-" + Guid.NewGuid().ToString("N");
         Chart.WithId(id);
+        var still = ToPicture();
         // plotly.js 3 dropped plain-string titles; XPlot writes strings, so wrap them as {text: ...}.
         var js = Chart.GetPlottingJS().Replace("Plotly.newPlot(", "fixTitles(layout); Plotly.newPlot(");
         return $$"""
-            <div id="{{id}}" style="width: {{Chart.Width}}px; height: {{Chart.Height}}px;"></div>
+            <div id="{{id}}" style="width: {{Chart.Width}}px; height: {{Chart.Height}}px;"><img class="aelab-plot-still" alt="plot" width="{{still.Width}}" height="{{still.Height}}" src="data:image/png;base64,{{Convert.ToBase64String(still.ToPng())}}"/></div>
             <script type="text/javascript">
             (function () {
               var fixTitles = function (o) {
@@ -57,7 +61,11 @@ public sealed class Plot
                   else fixTitles(o[k]);
                 }
               };
-              var draw = function () { {{js}} };
+              var draw = function () {
+                var still = document.querySelector('#{{id}} > .aelab-plot-still');
+                if (still) still.remove();
+                {{js}}
+              };
               if (typeof window.Plotly !== 'undefined') { draw(); return; }
               var s = document.createElement('script');
               s.src = '{{PlotlyCdn}}';

@@ -90,6 +90,19 @@ public class FormatterTests
     }
 
     [Fact]
+    public void Plot_carries_a_static_picture_of_its_series_inside_its_html()
+    {
+        var plot = Plots.Lines("rising", "x", "y", ("a", new double[] { 0, 1, 2, 3 }, new double[] { 0, 1, 4, 9 }));
+        using var bitmap = SkiaSharp.SKBitmap.Decode(plot.ToPicture().ToPng());
+        Assert.Equal((720, 420), (bitmap.Width, bitmap.Height));
+        // plotly's first colour, #1f77b4, drawn by the library for the first series.
+        Assert.True(bitmap.Pixels.Count(p => Math.Abs(p.Red - 0x1f) < 12 && Math.Abs(p.Green - 0x77) < 12 && Math.Abs(p.Blue - 0xb4) < 12) > 200);
+        var html = plot.ToHtml();
+        Assert.Contains("class=\"aelab-plot-still\"", html);
+        Assert.True(html.IndexOf("aelab-plot-still", StringComparison.Ordinal) < html.IndexOf("<script", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Outside_a_kernel_display_and_updates_go_to_the_console()
     {
         var previous = Console.Out;
