@@ -64,7 +64,7 @@ public sealed class DisplayFormatterSource
                 case Picture p: writer.Write(p.ToHtml()); return true;
                 case Plot c: writer.Write(c.ToHtml()); return true;
                 case not null when IsSummary(instance):
-                    writer.Write("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(instance.ToString()) + "</pre>");
+                    writer.Write("<pre class=\"aelab-summary\" style=\"white-space:pre-wrap\">" + System.Net.WebUtility.HtmlEncode(instance.ToString()) + "</pre>");
                     return true;
                 default: return false;
             }
