@@ -57,7 +57,7 @@ public class FormatterTests
     {
         var env = Lab.Current;
         var envHtml = Format(env, "text/html");
-        Assert.Equal("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(env.ToString()) + "</pre>", envHtml);
+        Assert.Equal("<pre class=\"aelab-summary\" style=\"white-space:pre-wrap\">" + System.Net.WebUtility.HtmlEncode(env.ToString()) + "</pre>", envHtml);
         Assert.Contains("device cpu", envHtml);
         var epoch = new AeLab.Training.EpochRecord(3, new Dictionary<string, double> { ["loss"] = 0.25, ["val_loss"] = 0.5 }, 1.5);
         var result = new AeLab.Training.TrainResult([epoch], 12.0);
