@@ -31,7 +31,7 @@ static class HeatMapFigure
         // Ticks point at cell centres; x ticks under every panel, y ticks left of the first.
         foreach (var (cell, label) in yTicks)
         {
-            float py = top + (cell + 0.5f) * a.Scale;
+            float py = top + ((float)cell + 0.5f) * a.Scale;
             canvas.DrawLine(left - 4, py, left, py, line);
             canvas.DrawText(label, left - 6 - font.MeasureText(label), py + font.TextSize / 3f, font);
         }
@@ -40,7 +40,7 @@ static class HeatMapFigure
             float x0 = left + p * (a.W + a.Gap) * a.Scale;
             foreach (var (cell, label) in xTicks)
             {
-                float px = x0 + (cell + 0.5f) * a.Scale;
+                float px = x0 + ((float)cell + 0.5f) * a.Scale;
                 canvas.DrawLine(px, top + map.Height, px, top + map.Height + 4, line);
                 canvas.DrawText(label, px - font.MeasureText(label) / 2, top + map.Height + 16, font);
             }
@@ -78,19 +78,31 @@ static class HeatMapFigure
         return Raster.Encode(bmp);
     }
 
-    /// <summary>About five ticks at "nice" cell indices (steps of 1, 2 or 5 × 10^k), labelled with the index or the value.</summary>
-    static List<(int Cell, string Label)> Ticks(int cells, (double First, double Last)? range)
+    /// <summary>
+    /// About five ticks at "nice" steps (1, 2 or 5 × 10^k): cell indices, or, when the axis has a value range, values
+    /// placed where they fall between the first and the last cell.
+    /// </summary>
+    static List<(double Cell, string Label)> Ticks(int cells, (double First, double Last)? range)
     {
-        double raw = Math.Max(1, (cells - 1) / 4.0), magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        int step = (int)Math.Max(1, new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw));
-        var ticks = new List<(int, string)>();
-        for (int i = 0; i < cells; i += step)
+        var ticks = new List<(double, string)>();
+        if (range is not { } r || cells < 2 || r.First == r.Last)
         {
-            var label = range is { } r
-                ? (r.First + (r.Last - r.First) * (cells == 1 ? 0 : (double)i / (cells - 1))).ToString("G3", CultureInfo.InvariantCulture)
-                : i.ToString(CultureInfo.InvariantCulture);
-            ticks.Add((i, label));
+            int step = (int)Math.Max(1, Nice(Math.Max(1, (cells - 1) / 4.0)));
+            for (int i = 0; i < cells; i += step) ticks.Add((i, i.ToString(CultureInfo.InvariantCulture)));
+            return ticks;
+        }
+        double lo = Math.Min(r.First, r.Last), hi = Math.Max(r.First, r.Last), vstep = Nice((hi - lo) / 4.0);
+        for (double v = Math.Ceiling(lo / vstep - 1e-9) * vstep; v <= hi + vstep * 1e-9; v += vstep)
+        {
+            var value = Math.Abs(v) < vstep * 1e-9 ? 0 : v;
+            ticks.Add(((value - r.First) / (r.Last - r.First) * (cells - 1), value.ToString("G3", CultureInfo.InvariantCulture)));
         }
         return ticks;
+    }
+
+    static double Nice(double raw)
+    {
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        return new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9));
     }
 }
