@@ -52,8 +52,9 @@ public static class ImageDecoder
             using var rows = all.narrow(0, start, n); // contiguous rows of a CPU tensor: its bytes are its memory
             var first = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(rows.bytes));
             int offset = start;
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, loop) =>
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
+                if (failure.Before(offset + i)) return; // an earlier image failed: only earlier ones still matter
                 try
                 {
                     var (data, name) = read(offset + i);
@@ -62,7 +63,6 @@ public static class ImageDecoder
                 catch (Exception e)
                 {
                     failure.Record(offset + i, e);
-                    loop.Stop();
                 }
             });
         }
@@ -157,9 +157,10 @@ public static class ImageDecoder
     /// <summary>Keeps the failure of the lowest-numbered image, so the error does not depend on thread timing.</summary>
     sealed class FirstFailure
     {
-        int _index = int.MaxValue;
+        volatile int _index = int.MaxValue;
         public Exception? Exception { get; private set; }
         public bool Happened => Exception is not null;
+        public bool Before(int index) => _index < index;
 
         public void Record(int index, Exception e)
         {
