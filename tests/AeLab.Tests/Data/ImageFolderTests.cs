@@ -93,7 +93,7 @@ public class ImageFolderTests
     }
 }
 
-public class ImageFolderArgumentTests
+public class ImageFolderArgumentTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(0)]
@@ -103,6 +103,7 @@ public class ImageFolderArgumentTests
         using var dir = new TempDir();
         File.WriteAllBytes(dir["a.png"], TestFiles.Png(4, 4, SKColors.Gray));
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageFolder.Load(dir.Path, 8, limit: limit));
+        output.WriteLine(e.Message);
         Assert.Equal("limit", e.ParamName);
         Assert.Contains($"got {limit}", e.Message);
         Assert.Contains("leave it out", e.Message);

@@ -62,7 +62,7 @@ public class PokemonTests
 }
 
 /// <summary>A split that would come out empty or mixed up says why instead.</summary>
-public class PokemonSplitTests
+public class PokemonSplitTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static TempDir Built(int count, Func<int, string>? name = null)
     {
@@ -80,6 +80,7 @@ public class PokemonSplitTests
     {
         using var root = Built(5);
         var e = Assert.Throws<DataFormatException>(() => Pokemon.Load(16, split, root.Path));
+        output.WriteLine(e.Message);
         Assert.Contains(root["16"], e.Message);
         Assert.Contains("holds 5 Pokémon images", e.Message);
         Assert.Contains("more than 600", e.Message);
@@ -94,6 +95,7 @@ public class PokemonSplitTests
     {
         using var root = Built(3, i => $"pikachu{i}.png");
         var e = Assert.Throws<DataFormatException>(() => Pokemon.Load(16, "all", root.Path));
+        output.WriteLine(e.Message);
         Assert.Contains("3 of 3 PNG files are not named by Pokédex id", e.Message);
         Assert.Contains("pikachu1.png", e.Message);
         Assert.Contains("ImageFolder.Load", e.Message);
