@@ -22,7 +22,11 @@ packages=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || packages+=(dataset-fashion-mnist)
 command -v rsvg-convert >/dev/null || packages+=(librsvg2-bin)
 command -v npm >/dev/null || packages+=(npm)
-if [ "$want_tests" = 1 ]; then command -v chromium >/dev/null || packages+=(chromium); fi
+if [ "$want_tests" = 1 ]; then
+  command -v chromium >/dev/null || packages+=(chromium)
+  # The executed .ipynb is validated and converted by Jupyter's own tools.
+  /usr/bin/python3 -c 'import nbformat, nbconvert' 2>/dev/null || packages+=(python3-nbformat python3-nbconvert)
+fi
 if [ "$want_bench" = 1 ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch); fi
 if [ "${#packages[@]}" -gt 0 ]; then
   step "installing system packages: ${packages[*]}"

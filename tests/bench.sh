@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lock="${AELAB_BENCH_LOCK-/tmp/aelab-heavy.lock}"
 build_lock="${AELAB_BUILD_LOCK-/tmp/aelab-build.lock}"
 
-build=(dotnet build "$root/tests/AeLab.Bench" -c Release --nologo -v quiet)
+build=(bash -c "dotnet build \"$root/tests/AeLab.Bench\" -c Release --nologo -v quiet && dotnet build \"$root/lib/AeLab.Runner\" -c Release --nologo -v quiet")
 if [ -n "$build_lock" ] && command -v flock >/dev/null; then flock "$build_lock" "${build[@]}" >/dev/null; else "${build[@]}" >/dev/null; fi
 
 run=(dotnet "$root/tests/AeLab.Bench/bin/Release/net10.0/AeLab.Bench.dll" "$@")

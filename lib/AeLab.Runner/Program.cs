@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using AeLab.Runner;
+using AeLab.Runner.Execution;
 
 // AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [paths...]
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
+// Each lesson runs in its own kernel process: this program started again with --kernel-host LESSON.
+if (args is [Program.KernelHostFlag, var lessonPath]) return await KernelHost.RunAsync(lessonPath);
+
 var clock = Stopwatch.StartNew();
 string? outDir = null; double timeoutSeconds = 3600; var paths = new List<string>();
 for (int i = 0; i < args.Length; i++)
@@ -21,9 +25,6 @@ for (int i = 0; i < args.Length; i++)
             paths.Add(args[i]); break;
     }
 }
-// Compile a trivial script in the background while the notebooks are found: the first cell then
-// finds the compiler warm (Roslyn warm-up is most of the cold start).
-var warmUp = Task.Run(() => Microsoft.CodeAnalysis.CSharp.Scripting.CSharpScript.EvaluateAsync("1+1").Wait());
 
 if (paths.Count == 0)
 {
@@ -40,8 +41,7 @@ foreach (var p in paths)
 }
 outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefault() ?? "."))!, "out");
 outDir = Path.GetFullPath(outDir);
-Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s), smoke={Environment.GetEnvironmentVariable("AELAB_SMOKE") == "1"}, out={outDir}");
-warmUp.Wait();
+Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Environment.GetEnvironmentVariable("AELAB_SMOKE") == "1"}, out={outDir}");
 var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
 var failed = files.Where(f => !runner.Run(f)).ToList();
 Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +
@@ -57,4 +57,10 @@ static string? FindNotebooks()
             if (Directory.Exists(n) && Directory.Exists(Path.Combine(d.FullName, "lib"))) return n;
         }
     return null;
+}
+
+public partial class Program
+{
+    /// <summary>Starts this program as the kernel process of one lesson.</summary>
+    public const string KernelHostFlag = "--kernel-host";
 }

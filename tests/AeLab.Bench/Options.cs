@@ -12,6 +12,8 @@ public sealed class Options
     /// <summary>Run the PyTorch twins: null = yes in full mode, no in quick mode.</summary>
     public bool? Python { get; private set; }
     public bool Pipeline { get; private set; } = true;
+    /// <summary>Measure a training cell in the notebook kernel against a plain program (KernelRatio).</summary>
+    public bool Kernel { get; private set; } = true;
     /// <summary>Seconds of timed steps per case (and again for the memory trend).</summary>
     public double Budget { get; private set; } = 10;
     public string Label { get; private set; } = "";
@@ -19,6 +21,8 @@ public sealed class Options
     // Child-process modes: one case or one pipeline measurement, result written as JSON to ResultPath.
     public string? Case { get; private set; }
     public string? PipelineCase { get; private set; }
+    /// <summary>Child mode: the plain-program side of KernelRatio on this many images.</summary>
+    public int? KernelPlainImages { get; private set; }
     public string? ResultPath { get; private set; }
 
     public int Warmup => Quick ? 1 : 2;
@@ -45,6 +49,8 @@ public sealed class Options
                 case "--python": o.Python = true; break;
                 case "--no-python": o.Python = false; break;
                 case "--no-pipeline": o.Pipeline = false; break;
+                case "--no-kernel": o.Kernel = false; break;
+                case "--kernel-plain": o.KernelPlainImages = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--budget":
                     o.Budget = double.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new ArgumentException("--budget takes seconds > 0, e.g. --budget 10.");
                     break;
@@ -72,10 +78,11 @@ public sealed class Options
           bash tests/bench.sh [options]
             --quick            a few steps per case, no PyTorch column (CI); never fails on a figure
             --threads N        libtorch (and PyTorch) threads (default: the core count)
-            --only a,b         only these cases (names or prefixes, e.g. conv-vae)
+            --only a,b         only these cases (names or prefixes, e.g. conv-vae; "kernel" for the kernel ÷ plain measurement)
             --python           run the PyTorch twins even in --quick mode
             --no-python        skip the PyTorch twins
             --no-pipeline      skip the data-pipeline measurement
+            --no-kernel        skip the notebook-kernel ÷ plain-program measurement
             --budget S         seconds of timed steps per case (default 10)
             --json PATH        where to write the results (default tests/AeLab.Bench/out/bench.json)
             --label TEXT       a note stored in the JSON (e.g. "before")

@@ -20,6 +20,11 @@ if (o.Case != null)
     File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(r, json));
     return 0;
 }
+if (o.KernelPlainImages is { } images)
+{
+    File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(new KernelRatio.Plain(KernelRatio.TrainLikeTheCell(images))));
+    return 0;
+}
 if (o.PipelineCase != null)
 {
     var r = Pipeline.Run(o.PipelineCase, o);
@@ -57,6 +62,12 @@ if (o.Pipeline && o.Only.Count == 0)
         var (r, error) = Child<PipelineResult>("--pipeline-case", p);
         report.Pipeline(p, r, error);
     }
+
+if (o.Kernel && (o.Only.Count == 0 || o.Only.Contains("kernel")))
+{
+    try { report.Kernel(KernelRatio.Run(o, () => Child<KernelRatio.Plain>("--kernel-plain", KernelRatio.Images(o.Quick).ToString()).Result?.Seconds)); }
+    catch (Exception e) when (e is InvalidOperationException or FileNotFoundException) { report.KernelFailed(e.Message); }
+}
 
 report.Finish(peak, py, pyMissing);
 return 0;

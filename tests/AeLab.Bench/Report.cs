@@ -137,6 +137,36 @@ public sealed class Report
 
     void Note(string text) => _notes.Add(text);
 
+    /// <summary>The training cell in the notebook kernel ÷ the same work in a plain program (targets: ≤ 1.1 idle, ≤ 1.5 under load).</summary>
+    public void Kernel(List<KernelRatio.Result> results)
+    {
+        var array = new JsonArray();
+        Console.WriteLine();
+        foreach (var r in results)
+        {
+            double target = r.Condition == "idle" ? 1.1 : 1.5;
+            Console.WriteLine($"kernel ÷ plain, {r.Condition}: {r.Ratio:F2} (target ≤ {target:F1}; training cell {r.Kernel:F2} s in the kernel, " +
+                              $"{r.Plain:F2} s in a plain program; medians of {r.KernelSeconds.Length})");
+            array.Add(new JsonObject
+            {
+                ["condition"] = r.Condition, ["ratio"] = Math.Round(r.Ratio, 3), ["target"] = target,
+                ["kernel_s"] = JsonSerializer.SerializeToNode(r.KernelSeconds), ["plain_s"] = JsonSerializer.SerializeToNode(r.PlainSeconds),
+            });
+        }
+        _root["kernel_vs_plain"] = new JsonObject
+        {
+            ["work"] = $"lesson 01's training cell (MLP AE, 2 epochs of {KernelRatio.Images(_o.Quick)} Fashion-MNIST images, batch 512), " +
+                       "tests/AeLab.Bench/kernel/training-cell.dib through the lesson runner vs the same calls in a child process",
+            ["results"] = array,
+        };
+    }
+
+    public void KernelFailed(string error)
+    {
+        Console.WriteLine($"kernel ÷ plain: not measured: {error}");
+        _root["kernel_vs_plain"] = new JsonObject { ["error"] = error };
+    }
+
     /// <summary>The summary as a Markdown table (it reads as well on a console as in the README).</summary>
     public string Table(Peak.Result peak)
     {

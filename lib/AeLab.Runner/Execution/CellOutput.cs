@@ -7,6 +7,8 @@ public sealed class CellOutput
     /// <summary>Mime type to content (text; image/png as base64).</summary>
     public Dictionary<string, string> Data { get; set; } = new();
     public string Text { get; set; } = "";
+    /// <summary>The kernel's display id: a later update with the same id replaces this output in place.</summary>
+    public string? DisplayId { get; init; }
 }
 
 /// <summary>The executed state of one cell.</summary>

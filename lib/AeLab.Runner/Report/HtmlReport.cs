@@ -13,7 +13,7 @@ public static class HtmlReport
     const string Style = """
         body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222;background:#fff}
         .cell{margin:1em 0}.code pre.src{background:#f6f8fa;border:1px solid #ddd;padding:.6em;overflow:auto;font-size:13px}
-        .count{color:#888;font:12px monospace}.out{margin:.3em 0 .3em 1em;overflow:auto}
+        .count{color:#888;font:12px monospace}.out{margin:.3em 0 .3em 1em;overflow:auto}.out img{max-width:100%;height:auto}
         pre.stream{margin:0;font-size:13px;white-space:pre-wrap}.error pre{background:#fee;border:1px solid #c33;color:#900;padding:.6em;white-space:pre-wrap}
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}
         """;
@@ -25,7 +25,8 @@ public static class HtmlReport
         {
             if (!r.Cell.IsCode)
             {
-                body.Append("<div class=\"cell md\">").Append(Markdig.Markdown.ToHtml(r.Cell.Source, Markdown)).Append("</div>\n");
+                var prose = r.Cell.IsMarkdown ? LinkRewrite.ToPages(Markdig.Markdown.ToHtml(r.Cell.Source, Markdown)) : $"<pre>{WebUtility.HtmlEncode(r.Cell.Source)}</pre>";
+                body.Append("<div class=\"cell md\">").Append(prose).Append("</div>\n");
                 continue;
             }
             body.Append($"<div class=\"cell code\" id=\"cell-{r.Number}\"><div class=\"count\">[{r.ExecutionCount}] {r.Elapsed.TotalSeconds:0.00} s</div>");

@@ -35,6 +35,18 @@ public static class Downloads
         finally { if (File.Exists(tmp)) File.Delete(tmp); }
     }
 
+    /// <summary>
+    /// <paramref name="value"/> as an absolute http(s) URL; otherwise an error naming <paramref name="setting"/>
+    /// (an argument, property or environment variable) and what it must look like.
+    /// </summary>
+    internal static Uri BaseUri(string value, string setting)
+    {
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            return uri;
+        throw new SettingException(setting,
+            $"{setting} is \"{value}\", which is not an http:// or https:// address. Set it to the server's base URL, e.g. https://example.org/mirror/.");
+    }
+
     static void Verify(string tmp, Uri url, string target, string? expected, Func<Stream, byte[]> hash)
     {
         if (expected is null) return;

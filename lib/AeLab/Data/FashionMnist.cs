@@ -24,16 +24,18 @@ public static class FashionMnist
 
     /// <summary>
     /// Loads the training (60k) or test (10k) split as [N, 1, 28, 28] floats in [0, 1] with int64 labels.
-    /// Looks in <paramref name="path"/>, then $AELAB_FASHION_MNIST, then data/fashion-mnist, then
-    /// /usr/share/datasets/fashion-mnist; with <paramref name="download"/> it fetches the official files
+    /// An explicit <paramref name="path"/>, else $AELAB_FASHION_MNIST, must hold the split: when it does not,
+    /// that is an error (no other copy is used in its place). With neither set it looks in data/fashion-mnist,
+    /// then /usr/share/datasets/fashion-mnist; with <paramref name="download"/> it fetches the official files
     /// (checked by MD5) into data/fashion-mnist when none is found.
     /// </summary>
     public static ImageDataset Load(bool train = true, string? path = null, bool download = false, string? baseUrl = null)
     {
         string prefix = train ? "train" : "t10k";
-        string? dir = Find(prefix, path);
+        if (Explicit(path) is var (where, folder)) return LoadFrom(RequireSplit(folder, prefix, where), prefix);
+        string? dir = Find(prefix);
         if (dir is null && download) dir = Download(LocalFolder, train, baseUrl);
-        if (dir is null) throw NotFound(prefix, path);
+        if (dir is null) throw NotFound(prefix);
         return LoadFrom(dir, prefix);
     }
 
@@ -47,7 +49,7 @@ public static class FashionMnist
         foreach (var kind in new[] { "images-idx3", "labels-idx1" })
         {
             string name = $"{prefix}-{kind}-ubyte.gz";
-            Downloads.Fetch(new Uri(new Uri(baseUrl ?? OfficialBaseUrl), name), Path.Combine(dir, name), md5: (md5 ?? OfficialMd5)[name]);
+            Downloads.Fetch(new Uri(Downloads.BaseUri(baseUrl ?? OfficialBaseUrl, nameof(baseUrl)), name), Path.Combine(dir, name), md5: (md5 ?? OfficialMd5)[name]);
         }
         return dir;
     }
@@ -55,20 +57,46 @@ public static class FashionMnist
     /// <summary>data/fashion-mnist in the course folder.</summary>
     public static string LocalFolder => Path.Combine(RepoPaths.DataDir, "fashion-mnist");
 
-    /// <summary>The folders searched, in order.</summary>
+    /// <summary>The folders searched, in order. The first two, when set, are the only place looked at.</summary>
     public static IEnumerable<(string Where, string? Dir)> SearchOrder(string? path) =>
     [
         ("the path argument", path),
-        ($"${EnvironmentVariable}", Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } e ? e : null),
+        ($"${EnvironmentVariable}", EnvironmentFolder),
         ("data/fashion-mnist", LocalFolder),
         ("the Debian package dataset-fashion-mnist", SystemFolder),
     ];
 
-    static string? Find(string prefix, string? path)
+    static string? EnvironmentFolder => Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } e ? e : null;
+
+    /// <summary>The folder the caller chose (the path argument, else the environment variable), if any.</summary>
+    static (string Where, string Dir)? Explicit(string? path) =>
+        path is not null ? ("the path argument", path)
+        : EnvironmentFolder is { } env ? ($"the environment variable {EnvironmentVariable}", env)
+        : null;
+
+    static string? Find(string prefix) =>
+        new[] { LocalFolder, SystemFolder }.FirstOrDefault(dir => FileFor(dir, $"{prefix}-images-idx3-ubyte") is not null);
+
+    /// <summary>Returns <paramref name="dir"/> when it holds the split's images; otherwise says what it holds instead.</summary>
+    static string RequireSplit(string dir, string prefix, string where)
     {
-        foreach (var (_, dir) in SearchOrder(path))
-            if (dir is not null && FileFor(dir, $"{prefix}-images-idx3-ubyte") is not null) return dir;
-        return null;
+        string files = $"{prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz (or the same names without .gz)";
+        string fix = where.StartsWith("the environment", StringComparison.Ordinal)
+            ? $"Point {EnvironmentVariable} at the folder that holds them, or unset it to use data/fashion-mnist or {SystemFolder}."
+            : $"Pass the folder that holds them, or leave path out to use ${EnvironmentVariable}, data/fashion-mnist or {SystemFolder}.";
+        if (string.IsNullOrWhiteSpace(dir))
+            throw new FileNotFoundException($"Fashion-MNIST: {where} is empty; it must name the folder with {files}. {fix}");
+        if (File.Exists(dir))
+            throw new FileNotFoundException($"{dir} (from {where}) is a file; Fashion-MNIST needs the folder that holds {files}. {fix}", dir);
+        if (!Directory.Exists(dir))
+            throw new FileNotFoundException($"{dir} (from {where}) does not exist; it must be the folder that holds the Fashion-MNIST files {files}. {fix}", dir);
+        if (FileFor(dir, $"{prefix}-images-idx3-ubyte") is null)
+        {
+            var found = Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(6).ToList();
+            string holds = found.Count == 0 ? "it is empty" : $"it holds {string.Join(", ", found)}{(found.Count == 6 ? ", ..." : "")}";
+            throw new FileNotFoundException($"{dir} (from {where}) has no {(prefix == "train" ? "training" : "test")} split: {holds}; expected {files}. {fix}", dir);
+        }
+        return dir;
     }
 
     static string? FileFor(string dir, string stem) =>
@@ -85,16 +113,21 @@ public static class FashionMnist
         if (nLabels != nImages)
         {
             labels.Dispose();
-            throw new InvalidDataException($"{imagesPath} holds {nImages} images but {labelsPath} holds {nLabels} labels; use the images and labels of the same split.");
+            throw new DataFormatException(labelsPath, $"{imagesPath} holds {nImages} images but {labelsPath} holds {nLabels} labels; use the images and labels of the same split.");
         }
         using var _ = labels;
+        if (raw.shape[1] != 28 || raw.shape[2] != 28)
+            throw new DataFormatException(imagesPath, $"{imagesPath} holds {raw.shape[1]}×{raw.shape[2]} images; Fashion-MNIST images are 28×28. Use the original Fashion-MNIST files.");
+        using var max = labels.max();
+        if (max.item<byte>() is var top && top >= ClassNames.Count)
+            throw new DataFormatException(labelsPath, $"{labelsPath} holds label {top}; Fashion-MNIST labels are 0 to {ClassNames.Count - 1}. Use the original Fashion-MNIST files.");
         var images = raw.unsqueeze(1).to(ScalarType.Float32).div_(255f);
         return new ImageDataset(images, labels.to(ScalarType.Int64), ClassNames, source: imagesPath);
     }
 
-    static FileNotFoundException NotFound(string prefix, string? path) => new(
-        $"Fashion-MNIST ({prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz) was not found. Options:\n" +
-        $"  1. pass the folder: FashionMnist.Load(path: \"/folder/with/the/files\"){(path is null ? "" : $" (given: {path})")}\n" +
+    static FileNotFoundException NotFound(string prefix) => new(
+        $"Fashion-MNIST ({prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz) was not found in {LocalFolder} or {SystemFolder}. Options:\n" +
+        $"  1. pass the folder: FashionMnist.Load(path: \"/folder/with/the/files\")\n" +
         $"  2. set the environment variable {EnvironmentVariable} to that folder\n" +
         $"  3. put the files in {LocalFolder}\n" +
         $"  4. install the Debian package: sudo apt-get install dataset-fashion-mnist (gives {SystemFolder})\n" +

@@ -11,7 +11,7 @@ public static class Idx
     {
         byte[] bytes = ReadAllBytes(path);
         if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || bytes[3] != expectedDims)
-            throw new InvalidDataException(
+            throw new DataFormatException(path,
                 $"{path}: not an IDX file of unsigned bytes with {expectedDims} dimension(s) (magic {Hex(bytes)}, expected 00 00 08 {expectedDims:X2}). " +
                 "Use the original Fashion-MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, ...).");
         int header = 4 + 4 * expectedDims;
@@ -20,9 +20,15 @@ public static class Idx
         long count = 1;
         for (int i = 0; i < expectedDims; i++)
         {
-            int o = 4 + 4 * i;
-            shape[i] = (bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3];
-            count *= shape[i];
+            // Sizes are big-endian uint32; anything of 2^31 or more (or 0) is damage, not data.
+            uint size = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            if (size == 0 || size > int.MaxValue)
+                throw new DataFormatException(path,
+                    $"{path}: the IDX header gives dimension {i + 1} of {expectedDims} as {size}{(i == 0 ? $" {(expectedDims == 1 ? "labels" : "images")}" : "")}, " +
+                    "which is not a usable size (the header is damaged, or the file holds no data). Delete it and download or copy it again.");
+            shape[i] = size;
+            // Stop multiplying once past the file's length: the product of damaged sizes can overflow.
+            count = Math.Min(count * size, (long)int.MaxValue + 1);
         }
         if (bytes.Length - header != count) throw Truncated(path, header + count, bytes.Length);
         // One bulk copy of the payload; conversion to float happens later in a single vectorised op.
@@ -47,12 +53,12 @@ public static class Idx
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
-            throw new InvalidDataException($"{path}: the gzip data is damaged or truncated ({e.Message}). Delete the file and download or copy it again.", e);
+            throw new DataFormatException(path, $"{path}: the gzip data is damaged or truncated ({e.Message}). Delete the file and download or copy it again.", e);
         }
     }
 
-    static Exception Truncated(string path, long want, long got) => new InvalidDataException(
-        $"{path}: the IDX header announces {want} bytes but the file holds {got}; it is truncated or damaged. Delete it and download or copy it again.");
+    static Exception Truncated(string path, long want, long got) => new DataFormatException(path,
+        $"{path}: the IDX header announces {(want > int.MaxValue ? "over 2 GiB" : $"{want} bytes")} but the file holds {got}; it is truncated or damaged. Delete it and download or copy it again.");
 
     static string Hex(byte[] b) => string.Join(" ", b.Take(4).Select(x => x.ToString("X2")));
 }

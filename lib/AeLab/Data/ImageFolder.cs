@@ -11,11 +11,12 @@ public static class ImageFolder
     public static ImageDataset Load(string dir, int size = 64, int? limit = null)
     {
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), $"size must be positive (got {size}).");
+        if (limit is < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"limit must be at least 1 (got {limit}); leave it out to load every image.");
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: folder not found. Pass the folder that holds the images (PNG, JPEG or GIF).");
         var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .Where(f => ImageDecoder.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidDataException($"{dir}: no PNG, JPEG or GIF images in this folder. Put images there or pass another folder.");
+        if (files.Count == 0) throw new DataFormatException(dir, $"{dir}: no PNG, JPEG or GIF images in this folder. Put images there or pass another folder.");
         if (limit is int n) files = files.Take(n).ToList();
 
         var classes = files.Select(f => Path.GetRelativePath(dir, Path.GetDirectoryName(f)!)).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -11,6 +11,8 @@ namespace AeLab.Data;
 public static partial class Pokemon
 {
     public const int TrainCount = 600;
+    /// <summary>Images in the set data/pokemon.sh builds.</summary>
+    public const int FullCount = 749;
 
     public static ImageDataset Load(int size = 128, string split = "train", string? root = null)
     {
@@ -20,7 +22,11 @@ public static partial class Pokemon
         string? dir = HasPngs(exact) ? exact : LargestSize(root);
         if (dir is null)
             throw new DirectoryNotFoundException($"{exact}: the Pokémon images are not built. Run: bash data/pokemon.sh {size}   (from the course folder; needs npm and rsvg-convert)");
-        var files = Ordered(Directory.GetFiles(dir, "*.png"));
+        var files = Ordered(RequireNamedById(dir, Directory.GetFiles(dir, "*.png")));
+        if (split != "all" && files.Count <= TrainCount)
+            throw new DataFormatException(dir,
+                $"{dir} holds {files.Count} Pokémon images, but the \"{split}\" split needs more than {TrainCount}: the first {TrainCount} (by Pokédex id) are \"train\" " +
+                $"and the rest \"val\" (the full set has {FullCount}). Rebuild it: bash data/pokemon.sh {Path.GetFileName(dir)}   (or load split: \"all\").");
         var chosen = split switch
         {
             "train" => files.Take(TrainCount).ToList(),
@@ -37,6 +43,18 @@ public static partial class Pokemon
              .Where(x => x.m.Success)
              .OrderBy(x => int.Parse(x.m.Groups[1].Value)).ThenBy(x => x.m.Groups[2].Value, StringComparer.Ordinal)
              .Select(x => x.f).ToList();
+
+    /// <summary>The split is by Pokédex id, so every file must be named by one (NNN.png or NNN-form.png).</summary>
+    static string[] RequireNamedById(string dir, string[] files)
+    {
+        var strays = files.Where(f => !IdPattern().IsMatch(Path.GetFileNameWithoutExtension(f))).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (strays.Count > 0)
+            throw new DataFormatException(dir,
+                $"{dir}: {strays.Count} of {files.Length} PNG files are not named by Pokédex id (NNN.png or NNN-form.png, e.g. 025.png), " +
+                $"so they cannot be placed in the train/val split: {string.Join(", ", strays.Take(5))}{(strays.Count > 5 ? ", ..." : "")}. " +
+                $"Move them out, or rebuild the folder: bash data/pokemon.sh {Path.GetFileName(dir)}. For a folder of your own images use ImageFolder.Load.");
+        return files;
+    }
 
     static bool HasPngs(string dir) => Directory.Exists(dir) && Directory.EnumerateFiles(dir, "*.png").Any();
 

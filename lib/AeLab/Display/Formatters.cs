@@ -12,8 +12,8 @@ public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Att
     /// <summary>The type whose CreateTypeFormatters() yields the formatters.</summary>
     public Type FormatterSourceType { get; } = formatterSourceType;
 
-    /// <summary>The MIME types a notebook shows by default.</summary>
-    public string[] PreferredMimeTypes { get; set; } = ["text/html"];
+    /// <summary>The MIME types a notebook gets for the type (it shows the richest it can).</summary>
+    public string[] PreferredMimeTypes { get; set; } = [DisplayFormatterSource.Html, DisplayFormatterSource.Text];
 }
 
 /// <summary>
@@ -28,6 +28,26 @@ public sealed class DisplayFormatterSource
     {
         yield return new HtmlFormatter();
         yield return new PlainTextFormatter();
+        yield return new PngFormatter();
+    }
+
+    /// <summary>MIME types every displayable library type offers: HTML for notebooks, text for consoles and logs.</summary>
+    public const string Html = "text/html", Text = "text/plain", Png = "image/png";
+
+    /// <summary>A picture, or a plot's static picture, as image/png (base64, as nbformat stores it), for viewers that run no script.</summary>
+    public sealed class PngFormatter
+    {
+        /// <summary>MIME type produced.</summary>
+        public string MimeType => Png;
+
+        /// <summary>Writes a picture's PNG as base64; false for anything else.</summary>
+        public bool Format(object instance, TextWriter writer)
+        {
+            var picture = instance switch { Picture p => p, Plot c => c.ToPicture(), _ => null };
+            if (picture is null) return false;
+            writer.Write(Convert.ToBase64String(picture.ToPng()));
+            return true;
+        }
     }
 
     /// <summary>Inline HTML: an &lt;img&gt; for pictures, a div + script for plots.</summary>
@@ -44,7 +64,7 @@ public sealed class DisplayFormatterSource
                 case Picture p: writer.Write(p.ToHtml()); return true;
                 case Plot c: writer.Write(c.ToHtml()); return true;
                 case not null when IsSummary(instance):
-                    writer.Write("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(instance.ToString()) + "</pre>");
+                    writer.Write("<pre class=\"aelab-summary\" style=\"white-space:pre-wrap\">" + System.Net.WebUtility.HtmlEncode(instance.ToString()) + "</pre>");
                     return true;
                 default: return false;
             }

@@ -132,12 +132,18 @@ public static class Images
 
     /// <summary>
     /// A heat map of a 2-D tensor [H,W], or of each channel of [C,H,W] side by side on one shared scale,
-    /// in a viridis-like colour map, with an optional colour bar whose ticks show the values.
+    /// in a viridis-like colour map, with axes (ticks on the columns and rows, optional titles and value ranges)
+    /// and an optional colour bar whose ticks show the values.
     /// </summary>
     /// <param name="values">The tensor.</param>
     /// <param name="colorbar">Draw a colour bar with tick labels on the right.</param>
     /// <param name="scale">Integer upscale; 0 picks one that makes the map about 160 pixels high.</param>
-    public static Picture HeatMap(Tensor values, bool colorbar = true, int scale = 0)
+    /// <param name="xTitle">Title under the x axis (the columns), e.g. "μ".</param>
+    /// <param name="yTitle">Title left of the y axis (the rows), e.g. "σ".</param>
+    /// <param name="x">The values of the first and last column (ticks then show values, not indices).</param>
+    /// <param name="y">The values of the top and bottom row.</param>
+    public static Picture HeatMap(Tensor values, bool colorbar = true, int scale = 0, string? xTitle = null, string? yTitle = null,
+        (double First, double Last)? x = null, (double First, double Last)? y = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.dim() is not (2 or 3))
@@ -152,15 +158,15 @@ public static class Images
         var raster = new Raster(c * w + (c - 1) * gap, h);
         raster.Fill(255);
         for (var ch = 0; ch < c; ch++)
-            for (var y = 0; y < h; y++)
-                for (var x = 0; x < w; x++)
+            for (var row = 0; row < h; row++)
+                for (var col = 0; col < w; col++)
                 {
-                    var (r, g, b) = ColorMap.Viridis((data[(ch * h + y) * w + x] - lo) / (hi - lo));
-                    raster.Set(ch * (w + gap) + x, y, r, g, b);
+                    var (r, g, b) = ColorMap.Viridis((data[(ch * h + row) * w + col] - lo) / (hi - lo));
+                    raster.Set(ch * (w + gap) + col, row, r, g, b);
                 }
         if (scale == 0) scale = Math.Max(1, 160 / h);
-        var map = raster.Upscale(scale);
-        return colorbar ? AddColorBar(map, lo, hi) : map.ToPicture();
+        return HeatMapFigure.Draw(raster.Upscale(scale), new HeatMapFigure.Axes(c, w, h, gap, scale, xTitle, yTitle, x, y),
+            colorbar ? (lo, hi) : null);
     }
 
     // Places image i of the batch in cell k (row-major, `cols` per row); null cells stay padding.
@@ -202,38 +208,6 @@ public static class Images
         {
             var mid = top + r * rowHeight + (rowHeight - top) / 2f;
             canvas.DrawText(labels[r], labelWidth - 6 - font.MeasureText(labels[r]), mid + font.TextSize / 3f, font);
-        }
-        canvas.Flush();
-        return Raster.Encode(bmp);
-    }
-
-    static Picture AddColorBar(Raster map, float lo, float hi)
-    {
-        using var font = Fonts.Paint(12);
-        const int margin = 8, gap = 10, barWidth = 14, tickCount = 5;
-        var ticks = Enumerable.Range(0, tickCount).Select(i => lo + (hi - lo) * i / (tickCount - 1)).ToArray();
-        var texts = ticks.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var textWidth = (int)Math.Ceiling(texts.Max(s => font.MeasureText(s)));
-        int width = margin + map.Width + gap + barWidth + 4 + textWidth + margin, height = map.Height + 2 * margin;
-        using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        using var canvas = new SKCanvas(bmp);
-        canvas.Clear(SKColors.White);
-        using (var m = map.ToBitmap()) canvas.DrawBitmap(m, margin, margin);
-        int barX = margin + map.Width + gap, barH = map.Height;
-        using var fill = new SKPaint { IsAntialias = false };
-        for (var y = 0; y < barH; y++)
-        {
-            var (r, g, b) = ColorMap.Viridis(1.0 - (double)y / Math.Max(1, barH - 1)); // high values on top
-            fill.Color = new SKColor(r, g, b);
-            canvas.DrawRect(barX, margin + y, barWidth, 1, fill);
-        }
-        using var line = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsStroke = true };
-        canvas.DrawRect(barX - 0.5f, margin - 0.5f, barWidth, barH, line);
-        for (var i = 0; i < tickCount; i++)
-        {
-            var y = margin + (barH - 1) * (1f - (float)i / (tickCount - 1));
-            canvas.DrawLine(barX + barWidth, y, barX + barWidth + 3, y, line);
-            canvas.DrawText(texts[i], barX + barWidth + 5, y + font.TextSize / 3f, font);
         }
         canvas.Flush();
         return Raster.Encode(bmp);

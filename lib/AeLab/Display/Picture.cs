@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace AeLab.Display;
 
 /// <summary>An encoded PNG image that notebooks show inline and code can save.</summary>
-[TypeFormatterSource(typeof(DisplayFormatterSource))]
+[TypeFormatterSource(typeof(DisplayFormatterSource), PreferredMimeTypes = [DisplayFormatterSource.Html, DisplayFormatterSource.Png, DisplayFormatterSource.Text])]
 public sealed class Picture
 {
     readonly byte[] _png;

@@ -6,27 +6,52 @@ namespace AeLab.Display;
 /// An XPlot.Plotly chart that notebooks show inline. The HTML is a div plus a script calling
 /// Plotly.newPlot (no require.js); when the page has no Plotly yet (VS Code) it loads plotly.js first.
 /// </summary>
-[TypeFormatterSource(typeof(DisplayFormatterSource))]
+[TypeFormatterSource(typeof(DisplayFormatterSource), PreferredMimeTypes = [DisplayFormatterSource.Html, DisplayFormatterSource.Png, DisplayFormatterSource.Text])]
 public sealed class Plot
 {
     /// <summary>Where plotly.js comes from when the page does not already have it.</summary>
     public const string PlotlyCdn = "https://cdn.plot.ly/plotly-2.35.2.min.js";
 
-    /// <summary>Wraps a chart built with XPlot.Plotly.</summary>
+    readonly Lazy<Picture>? _still;
+
+    /// <summary>Wraps a chart built with XPlot.Plotly (it has no static picture: <see cref="ToPicture"/> draws a note instead).</summary>
     public Plot(PlotlyChart chart) => Chart = chart ?? throw new ArgumentNullException(nameof(chart));
+
+    /// <summary>A chart the library built, with the data to draw its static picture.</summary>
+    internal Plot(PlotlyChart chart, IReadOnlyList<PlotSeries> series, string title, string xTitle, string yTitle, bool logY) : this(chart) =>
+        _still = new(() => PlotImage.Render(series, title, xTitle, yTitle, logY, Chart.Width, Chart.Height));
+
+    /// <summary>
+    /// The chart as a static PNG (what GitHub, nbconvert or an offline .ipynb shows: they run no script). Charts wrapped
+    /// from XPlot directly get a picture saying so.
+    /// </summary>
+    public Picture ToPicture() => _still?.Value ?? Placeholder();
+
+    Picture Placeholder()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(360, 40);
+        using var canvas = new SkiaSharp.SKCanvas(bitmap);
+        canvas.Clear(SkiaSharp.SKColors.White);
+        canvas.DrawText("interactive plot: open the notebook in VS Code to see it", 8, 24, Fonts.Paint(12));
+        return Raster.Encode(bitmap);
+    }
 
     /// <summary>The underlying chart (for further With... calls).</summary>
     public PlotlyChart Chart { get; }
 
-    /// <summary>Inline HTML: a div and a script that draws into it.</summary>
+    /// <summary>
+    /// Inline HTML: a div holding the static picture, and a script that replaces it with the interactive chart once
+    /// plotly.js is there. A viewer that runs no script, or has no network for plotly.js, keeps the picture.
+    /// </summary>
     public string ToHtml()
     {
         var id = "aelab-plot-" + Guid.NewGuid().ToString("N");
         Chart.WithId(id);
+        var still = ToPicture();
         // plotly.js 3 dropped plain-string titles; XPlot writes strings, so wrap them as {text: ...}.
         var js = Chart.GetPlottingJS().Replace("Plotly.newPlot(", "fixTitles(layout); Plotly.newPlot(");
         return $$"""
-            <div id="{{id}}" style="width: {{Chart.Width}}px; height: {{Chart.Height}}px;"></div>
+            <div id="{{id}}" style="width: {{Chart.Width}}px; height: {{Chart.Height}}px;"><img class="aelab-plot-still" alt="plot" width="{{still.Width}}" height="{{still.Height}}" src="data:image/png;base64,{{Convert.ToBase64String(still.ToPng())}}"/></div>
             <script type="text/javascript">
             (function () {
               var fixTitles = function (o) {
@@ -36,7 +61,11 @@ public sealed class Plot
                   else fixTitles(o[k]);
                 }
               };
-              var draw = function () { {{js}} };
+              var draw = function () {
+                var still = document.querySelector('#{{id}} > .aelab-plot-still');
+                if (still) still.remove();
+                {{js}}
+              };
               if (typeof window.Plotly !== 'undefined') { draw(); return; }
               var s = document.createElement('script');
               s.src = '{{PlotlyCdn}}';

@@ -76,7 +76,9 @@ public static class Plots
                                              : new Marker { size = 4, opacity = 0.7 },
             };
         }).ToArray();
-        return Finish(traces, title, xTitle, yTitle, logY: false);
+        var still = traces.Cast<Scattergl>().Select((t, k) => new PlotSeries(t.name, (double[])t.x, (double[])t.y, Lines: false, Markers: true,
+            Color: classes.Length > 10 ? Palette20[k % Palette20.Length] : null)).ToList();
+        return Finish(traces, still, title, xTitle, yTitle, logY: false);
     }
 
     /// <summary>
@@ -113,16 +115,18 @@ public static class Plots
 
     static Plot XY(IEnumerable<(string Name, double[] X, double[] Y)> series, string title, string xTitle, string yTitle, bool markers, bool logY)
     {
-        var traces = series.Select(s =>
+        var list = series.ToList();
+        var traces = list.Select(s =>
         {
             if (s.X.Length != s.Y.Length)
                 throw new ArgumentException($"Plots: series '{s.Name}' has {s.X.Length} x values and {s.Y.Length} y values.");
             return (Trace)new Scatter { x = s.X, y = s.Y, name = s.Name, mode = markers ? "lines+markers" : "lines" };
         }).ToArray();
-        return Finish(traces, title, xTitle, yTitle, logY);
+        var still = list.Select(s => new PlotSeries(s.Name, s.X, s.Y, Lines: true, Markers: markers)).ToList();
+        return Finish(traces, still, title, xTitle, yTitle, logY);
     }
 
-    static Plot Finish(Trace[] traces, string title, string xTitle, string yTitle, bool logY)
+    static Plot Finish(Trace[] traces, IReadOnlyList<PlotSeries> still, string title, string xTitle, string yTitle, bool logY)
     {
         var layout = new Layout.Layout
         {
@@ -133,6 +137,6 @@ public static class Plots
         };
         var chart = XPlot.Plotly.Chart.Plot(traces, layout);
         chart.WithSize(720, 420);
-        return new Plot(chart);
+        return new Plot(chart, still, title, xTitle, yTitle, logY);
     }
 }

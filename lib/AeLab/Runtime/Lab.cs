@@ -3,14 +3,17 @@ using TorchSharp;
 
 namespace AeLab;
 
-/// <summary>What <see cref="Lab.Init"/> set up; prints as the one-line summary lessons show.</summary>
+/// <summary>
+/// What <see cref="Lab.Init"/> set up; prints as the one-line summary lessons show (<see cref="Native"/> holds the
+/// full native-loading report, with the patched library's path when one was written).
+/// </summary>
 [AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed record LabEnvironment(
     string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native)
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} · libtorch {LibTorchVersion} · device {Device.type.ToString().ToLowerInvariant()} · " +
-        $"{Threads} thread{(Threads == 1 ? "" : "s")} · seed {Seed} · {(Smoke ? "smoke" : "full")} mode · natives {Native}";
+        $"{Threads} thread{(Threads == 1 ? "" : "s")} · seed {Seed} · {(Smoke ? "smoke" : "full")} mode · natives {Native.Split(": ")[0]}";
 }
 
 /// <summary>

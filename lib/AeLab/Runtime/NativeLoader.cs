@@ -37,6 +37,7 @@ public static class NativeLoader
         lock (Gate)
         {
             if (_status != null) return;
+            OpenMp.PreferPassiveWait();
             _status = RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
                 ? LoadOnLinux()
                 : "as shipped (TorchSharp loads its own natives on this OS)";
@@ -98,7 +99,8 @@ public static class NativeLoader
         catch (DllNotFoundException e)
         {
             trace.Add($"loading the patched copy failed: {FirstLines(e.Message)}");
-            throw Fail("even the patched libLibTorchSharp.so did not load", trace, e);
+            trace.Add(DeleteHint(patched));
+            throw Fail($"even the patched libLibTorchSharp.so ({patched}) did not load", trace, e);
         }
         Register(patched);
         return $"patched copy ({MissingVersion} marked weak): {patched}";
@@ -162,7 +164,8 @@ public static class NativeLoader
 
     /// <summary>
     /// Writes (once) a copy of <paramref name="original"/> with GLIBCXX_3.4.32 marked weak into a folder
-    /// named by the original's hash, atomically, and returns its path.
+    /// named by the original's hash, atomically, and returns its path. A copy already there is reused only when
+    /// its SHA-256 equals that of the freshly patched bytes; a damaged one is replaced.
     /// </summary>
     public static string WritePatchedCopy(string original, string? cacheDirectory = null)
     {
@@ -170,16 +173,31 @@ public static class NativeLoader
         var hash = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
         var dir = Path.Combine(cacheDirectory ?? CacheDirectory(), "native", hash);
         var target = Path.Combine(dir, Path.GetFileName(original));
-        if (File.Exists(target) && new FileInfo(target).Length == bytes.Length) return target;
 
         if (ElfVersionPatcher.MarkVersionWeak(bytes, MissingVersion, original) == 0)
             throw new InvalidDataException($"'{original}' does not require {MissingVersion}; there is nothing to patch.");
+        if (File.Exists(target) && SameContents(target, bytes)) return target;
+
         Directory.CreateDirectory(dir);
         var temp = target + $".{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temp, bytes);
         File.Move(temp, target, overwrite: true);
         return target;
     }
+
+    static bool SameContents(string path, byte[] expected)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            return file.Length == expected.Length && SHA256.HashData(file).AsSpan().SequenceEqual(SHA256.HashData(expected));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>What to do when a cached copy is present but will not load.</summary>
+    internal static string DeleteHint(string patched) =>
+        $"Delete the cached copy {patched} (or its folder {Path.GetDirectoryName(patched)}) and run again: it is rewritten from the shipped library.";
 
     static NativeLoadException Fail(string what, List<string> trace, Exception? inner) => new(
         $"TorchSharp's native libraries could not be loaded: {what}.{Environment.NewLine}" +

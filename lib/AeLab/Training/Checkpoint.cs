@@ -39,7 +39,7 @@ public static class Checkpoint
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        CreateFolder(full, dir);
 
         var state = model.state_dict();
         var header = new CheckpointHeader
@@ -64,45 +64,91 @@ public static class Checkpoint
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 var stream = wrapStream?.Invoke(file) ?? file;
-                using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                using (var hashed = new HashingStream(stream))
                 {
-                    CheckpointFile.WriteHeader(w, header);
-                    w.Flush();
-                    foreach (var (_, t) in state)
+                    using (var w = new BinaryWriter(hashed, System.Text.Encoding.UTF8, leaveOpen: true))
                     {
-                        using var cpu = t.detach().cpu().contiguous();
-                        cpu.WriteBytesToStream(stream);
+                        CheckpointFile.WriteHeader(w, header);
+                        w.Flush();
+                        foreach (var (_, t) in state)
+                        {
+                            using var cpu = t.detach().cpu().contiguous();
+                            cpu.WriteBytesToStream(hashed);
+                        }
+                        w.Write(optimizerBytes?.LongLength ?? -1L);
+                        if (optimizerBytes != null) w.Write(optimizerBytes);
                     }
-                    w.Write(optimizerBytes?.LongLength ?? -1L);
-                    if (optimizerBytes != null) w.Write(optimizerBytes);
+                    CheckpointFile.WriteTrailer(stream, hashed.Hash());
                 }
                 stream.Flush();
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteQuietly(temp);
+            throw SaveFailed(full, dir, e);
+        }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { /* the original error matters more */ }
+            DeleteQuietly(temp);
             throw;
         }
     }
+
+    static void DeleteQuietly(string temp)
+    {
+        try { File.Delete(temp); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the original error matters more */ }
+    }
+
+    /// <summary>Creates the checkpoint's folder; a file where a folder must be, or no permission, is reported for the target.</summary>
+    static void CreateFolder(string full, string dir)
+    {
+        for (var d = dir; !string.IsNullOrEmpty(d); d = System.IO.Path.GetDirectoryName(d))
+        {
+            if (Directory.Exists(d)) break;
+            if (File.Exists(d))
+                throw new CheckpointException(full,
+                    $"Cannot save the checkpoint '{full}': '{d}' is a file, not a folder. Choose another path, or move that file away.");
+        }
+        try { Directory.CreateDirectory(dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(full,
+                $"Cannot save the checkpoint '{full}': its folder '{dir}' cannot be created ({e.Message}). Choose a folder you can write to.", e);
+        }
+    }
+
+    static CheckpointException SaveFailed(string full, string dir, Exception e) => new(full, e switch
+    {
+        UnauthorizedAccessException =>
+            $"Cannot save the checkpoint '{full}': no permission to write in '{dir}'{(File.Exists(full) ? " or to replace the file there" : "")}. " +
+            "Choose a folder you can write to, or change its permissions. Nothing was changed.",
+        _ when Directory.Exists(full) =>
+            $"Cannot save the checkpoint '{full}': a folder of that name is in the way. Choose another file name, or remove the folder.",
+        _ => $"Cannot save the checkpoint '{full}': {e.Message} The previous file there (if any) is unchanged; free some space or choose another folder, then save again.",
+    }, e);
 
     /// <summary>Reads a checkpoint's epoch, configuration and history without touching any model.</summary>
     public static CheckpointInfo Info(string path)
     {
         var full = RequireFile(path);
-        using var r = new BinaryReader(File.OpenRead(full));
-        return ToInfo(full, CheckpointFile.ReadHeader(r, full));
+        var (header, stream, _) = CheckpointFile.Open(full);
+        stream.Dispose();
+        return ToInfo(full, header);
     }
 
     /// <summary>
     /// Loads weights into <paramref name="model"/> (and optimizer state into <paramref name="optimizer"/> when given).
-    /// Fails, changing nothing, when the file's tensors do not match the model's names and shapes.
+    /// Fails with a <see cref="CheckpointException"/>, changing nothing, when the file is damaged (its checksum does
+    /// not match), its tensors do not match the model's names and shapes, or a weight is NaN or infinite; pass
+    /// <paramref name="allowNonFinite"/> to load such weights anyway (to study a diverged run).
     /// </summary>
-    public static CheckpointInfo Load(string path, nn.Module model, optim.Optimizer? optimizer = null)
+    public static CheckpointInfo Load(string path, nn.Module model, optim.Optimizer? optimizer = null, bool allowNonFinite = false)
     {
-        var (info, optimizerBytes) = Read(path, model);
+        var (info, optimizerBytes) = Read(path, model, allowNonFinite);
         if (optimizer != null) LoadOptimizer(info, optimizer, optimizerBytes);
         return info;
     }
@@ -175,17 +221,22 @@ public static class Checkpoint
     }
 
     /// <summary>Reads and validates the file, loads the weights; returns the optimizer block unread.</summary>
-    internal static (CheckpointInfo Info, byte[]? OptimizerState) Read(string path, nn.Module model)
+    internal static (CheckpointInfo Info, byte[]? OptimizerState) Read(string path, nn.Module model, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var full = RequireFile(path);
-        using var r = new BinaryReader(File.OpenRead(full));
-        var header = CheckpointFile.ReadHeader(r, full);
+        var (header, stream, payloadEnd) = CheckpointFile.Open(full);
+        using var _ = stream;
+        var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         var info = ToInfo(full, header);
         var state = model.state_dict();
         CheckFits(header, state, full, model);
 
-        // Read everything first, then copy: a truncated file must not leave the model half-loaded.
+        long tensorBytes = header.Tensors.Sum(e => state[e.Name].NumberOfElements * state[e.Name].ElementSize);
+        if (stream.Position + tensorBytes + 8 > payloadEnd)
+            throw CheckpointFile.Damaged(full, $"it is truncated: its tensors need {tensorBytes} bytes but only {Math.Max(0, payloadEnd - stream.Position - 8)} follow the header");
+
+        // Read everything first, then copy: a damaged file must not leave the model half-loaded.
         var loaded = new List<(Tensor Target, Tensor Value)>();
         try
         {
@@ -194,16 +245,14 @@ public static class Checkpoint
                 var target = state[e.Name];
                 var value = empty(e.Shape, dtype: target.dtype);
                 loaded.Add((target, value));
-                try { value.ReadBytesFromStream(r.BaseStream); }
-                catch (Exception ex) when (ex is EndOfStreamException or IOException or ArgumentException)
-                {
-                    throw new InvalidDataException($"'{full}' is truncated or damaged (while reading tensor '{e.Name}'). Delete the file to retrain.", ex);
-                }
+                value.ReadBytesFromStream(stream);
+                if (!allowNonFinite) RequireFinite(value, e.Name, full);
             }
             long n = r.ReadInt64();
-            byte[]? optimizerBytes = n < 0 ? null : r.ReadBytes(checked((int)n));
-            if (optimizerBytes != null && optimizerBytes.Length != n)
-                throw new InvalidDataException($"'{full}' is truncated (optimizer state incomplete). Delete the file to retrain.");
+            long left = payloadEnd - stream.Position;
+            if (n < -1 || n > left || (n == -1 ? left != 0 : left != n))
+                throw CheckpointFile.Damaged(full, $"its optimizer block says {n} bytes where {left} remain");
+            byte[]? optimizerBytes = n < 0 ? null : r.ReadBytes((int)n);
             using (no_grad())
                 foreach (var (target, value) in loaded)
                     target.copy_(value);
@@ -215,6 +264,19 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Refuses NaN or infinite weights: they would make every later output NaN without saying why.</summary>
+    static void RequireFinite(Tensor value, string name, string path)
+    {
+        if (!value.is_floating_point() && !value.is_complex()) return;
+        using var finite = value.isfinite();
+        using var all = finite.all();
+        if (all.item<bool>()) return;
+        using var bad = finite.logical_not().sum();
+        throw new CheckpointException(path,
+            $"Checkpoint '{path}': tensor '{name}' holds {bad.item<long>()} NaN or infinite value(s) of {value.numel()}; " +
+            "the run it was saved from had diverged (or the file was changed). Delete it to retrain, or pass allowNonFinite: true to Checkpoint.Load to load it anyway.");
+    }
+
     internal static void LoadOptimizer(CheckpointInfo info, optim.Optimizer optimizer, byte[]? bytes)
     {
         if (bytes == null)
@@ -223,9 +285,11 @@ public static class Checkpoint
             throw new NotSupportedException($"Optimizer {optimizer.GetType().Name} cannot restore saved state; use Adam, AdamW, SGD or another TorchSharp optimizer implemented in managed code.");
         using var r = new BinaryReader(new MemoryStream(bytes));
         try { helper.load_state_dict(r); }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or OverflowException or IndexOutOfRangeException or InvalidCastException)
         {
-            throw new InvalidDataException($"'{info.Path}': the optimizer state does not fit this optimizer ({e.Message}).", e);
+            throw new CheckpointException(info.Path,
+                $"Checkpoint '{info.Path}': the optimizer state does not fit this optimizer {optimizer.GetType().Name} ({e.Message}). " +
+                $"It was saved with {info.OptimizerType ?? "no optimizer"}; load it with that optimizer (built over the same parameters), load the weights only (no optimizer), or delete the file to retrain.", e);
         }
     }
 
@@ -247,15 +311,15 @@ public static class Checkpoint
         foreach (var e in header.Tensors)
         {
             if (!state.TryGetValue(e.Name, out var t))
-                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
+                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
             if (!t.shape.SequenceEqual(e.Shape))
-                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
+                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
             if (t.dtype.ToString() != e.DType)
-                throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
+                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
         }
         var missing = state.Keys.Except(header.Tensors.Select(e => e.Name)).FirstOrDefault();
         if (missing != null)
-            throw new InvalidDataException($"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
+            throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
     }
 
     static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";

@@ -127,8 +127,6 @@ internal sealed class Progress
         catch (IOException) { return 119; }
     }
 
-    /// <summary>A notebook kernel or the course's headless runner is hosting this process.</summary>
-    static bool InNotebook() =>
-        AppContext.GetData("AeLab.Display.Host") != null ||
-        AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "Microsoft.DotNet.Interactive");
+    /// <summary>A notebook kernel is running this code.</summary>
+    static bool InNotebook() => Output.InKernel;
 }

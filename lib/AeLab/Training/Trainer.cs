@@ -125,10 +125,11 @@ public sealed class Trainer
     }
 
     /// <summary>Loads a checkpoint saved by a trainer: weights now, optimizer (and scheduler position) when
-    /// <see cref="Fit(IEnumerable{Batch}, int)"/> starts; the history continues, so Fit(train, epochs) trains only the missing epochs.</summary>
-    public CheckpointInfo Resume(string path)
+    /// <see cref="Fit(IEnumerable{Batch}, int)"/> starts; the history continues, so Fit(train, epochs) trains only the missing epochs.
+    /// NaN or infinite weights are refused unless <paramref name="allowNonFinite"/>.</summary>
+    public CheckpointInfo Resume(string path, bool allowNonFinite = false)
     {
-        var (info, bytes) = Checkpoint.Read(path, _module);
+        var (info, bytes) = Checkpoint.Read(path, _module, allowNonFinite);
         _history.Clear();
         _history.AddRange(info.History);
         _schedulerSteps = info.SchedulerSteps;

@@ -12,6 +12,10 @@ public class ReportTests
         return (outDir, ok);
     }
 
+    // nbformat stores a multi-line string as a string or an array of lines.
+    static string Text(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Array ? string.Concat(e.EnumerateArray().Select(l => l.GetString())) : e.GetString()!;
+
     [Fact]
     public void Ipynb_is_nbformat_4_with_the_csharp_kernel_and_the_outputs()
     {
@@ -21,8 +25,12 @@ public class ReportTests
         var root = doc.RootElement;
         Assert.Equal(4, root.GetProperty("nbformat").GetInt32());
         Assert.Equal(".net-csharp", root.GetProperty("metadata").GetProperty("kernelspec").GetProperty("name").GetString());
+        Assert.Null(Jupyter.Validate(Path.Combine(dir, "display.ipynb")));
         var cells = root.GetProperty("cells").EnumerateArray().ToList();
         Assert.Equal(new[] { "markdown", "code", "code" }, cells.Select(c => c.GetProperty("cell_type").GetString()));
+        // Links between lessons point at the executed notebooks beside it, and in the page at the executed pages.
+        Assert.Contains("](01-autoencoder.ipynb)", string.Concat(cells[0].GetProperty("source").EnumerateArray().Select(l => l.GetString())));
+        Assert.Contains("href=\"01-autoencoder.html\"", File.ReadAllText(Path.Combine(dir, "display.html")));
         var outputs = cells[1].GetProperty("outputs").EnumerateArray().ToList();
         Assert.Equal(new[] { "stream", "display_data", "display_data" }, outputs.Select(o => o.GetProperty("output_type").GetString()));
         var result = cells[2].GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("output_type").GetString() == "execute_result");
@@ -54,8 +62,20 @@ public class ReportTests
             var cells = doc.RootElement.GetProperty("cells").EnumerateArray().ToList();
             var picture = cells[1].GetProperty("outputs")[0].GetProperty("data");
             Assert.True(picture.TryGetProperty("image/png", out var png));
-            Assert.StartsWith("iVBORw0KGgo", png.GetString()); // PNG signature in base64
-            Assert.True(cells[2].GetProperty("outputs")[0].GetProperty("data").TryGetProperty("text/html", out _));
+            Assert.StartsWith("iVBORw0KGgo", Text(png)); // PNG signature in base64
+            Assert.True(picture.TryGetProperty("text/plain", out _));
+            var plot = cells[2].GetProperty("outputs")[0].GetProperty("data");
+            Assert.True(plot.TryGetProperty("text/html", out _));
+            Assert.True(plot.TryGetProperty("image/png", out _), "the plot has no static picture for viewers that run no script");
+        }
+        Assert.Null(Jupyter.Validate(Path.Combine(dir, "picture.ipynb")));
+        // Converted by nbconvert, the notebook shows the picture and the plot's static image.
+        var converted = Path.Combine(dir, "picture.nbconvert.html");
+        File.WriteAllText(converted, Jupyter.ToHtml(Path.Combine(dir, "picture.ipynb")));
+        using (var page = Chromium.Screenshot(converted, 1000, 1400))
+        {
+            Assert.True(Chromium.Count(page, 255, 0, 0) >= 32 * 64 * 0.9, "nbconvert's page does not show the picture");
+            Assert.True(Chromium.Count(page, 0x1f, 0x77, 0xb4, 20) > 100, "nbconvert's page does not show the plot");
         }
 
         var html = Path.Combine(dir, "picture.html");

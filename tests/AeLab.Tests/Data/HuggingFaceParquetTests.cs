@@ -9,7 +9,7 @@ namespace AeLab.Tests.Data;
 public class HuggingFaceParquetTests
 {
     /// <summary>Writes a shard laid out like the hub's image datasets: image {bytes, path} + text.</summary>
-    static void WriteShard(string path, byte[][] images, string[] captions, bool withImage = true)
+    internal static void WriteShard(string path, byte[]?[] images, string?[] captions, bool withImage = true)
     {
         var bytesField = new DataField<byte[]>("bytes");
         var pathField = new DataField<string>("path");
@@ -30,7 +30,7 @@ public class HuggingFaceParquetTests
         finally { writer.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
-    static byte[][] Pngs() => [TestFiles.Png(6, 6, SKColors.Red), TestFiles.Png(6, 6, SKColors.Blue)];
+    internal static byte[][] Pngs() => [TestFiles.Png(6, 6, SKColors.Red), TestFiles.Png(6, 6, SKColors.Blue)];
 
     [Fact]
     public void Reads_images_and_captions_across_shards()
@@ -81,7 +81,7 @@ public class HuggingFaceParquetTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["x.parquet"], "PAR1 but not really");
-        var e = Assert.Throws<InvalidDataException>(() => HuggingFaceParquet.Load([dir["x.parquet"]]));
+        var e = Assert.Throws<DataFormatException>(() => HuggingFaceParquet.Load([dir["x.parquet"]]));
         Assert.Contains(dir["x.parquet"], e.Message);
         Assert.Contains("download the shard again", e.Message);
     }
@@ -91,7 +91,7 @@ public class HuggingFaceParquetTests
     {
         using var dir = new TempDir();
         WriteShard(dir["t.parquet"], [], ["only text"], withImage: false);
-        var e = Assert.Throws<InvalidDataException>(() => HuggingFaceParquet.Load([dir["t.parquet"]]));
+        var e = Assert.Throws<DataFormatException>(() => HuggingFaceParquet.Load([dir["t.parquet"]]));
         Assert.Contains(dir["t.parquet"], e.Message);
         Assert.Contains("en_text", e.Message);
         Assert.Contains("imageColumn", e.Message);

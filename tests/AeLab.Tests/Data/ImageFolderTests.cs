@@ -74,7 +74,7 @@ public class ImageFolderTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["readme.txt"], "x");
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(dir.Path, 8));
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Load(dir.Path, 8));
         Assert.Contains(dir.Path, e.Message);
         Assert.Contains("no PNG, JPEG or GIF", e.Message);
     }
@@ -86,10 +86,26 @@ public class ImageFolderTests
         using var dir = new TempDir();
         File.WriteAllBytes(dir["good.png"], TestFiles.Png(4, 4, SKColors.Gray));
         File.WriteAllText(dir["bad.png"], "this is text, not a PNG");
-        var e = Assert.ThrowsAny<Exception>(() => ImageFolder.Load(dir.Path, 8));
-        var inner = e is AggregateException a ? a.InnerExceptions.Single() : e;
-        Assert.IsType<InvalidDataException>(inner);
-        Assert.Contains(dir["bad.png"], inner.Message);
-        Assert.Contains("Remove it", inner.Message);
+        var e = Assert.Throws<DataFormatException>(() => ImageFolder.Load(dir.Path, 8)); // not wrapped in an AggregateException
+        Assert.Contains(dir["bad.png"], e.Message);
+        Assert.Contains("Remove it", e.Message);
+        Assert.Equal(dir["bad.png"], e.Path);
+    }
+}
+
+public class ImageFolderArgumentTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Limit_below_one_is_named(int limit)
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir["a.png"], TestFiles.Png(4, 4, SKColors.Gray));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageFolder.Load(dir.Path, 8, limit: limit));
+        output.WriteLine(e.Message);
+        Assert.Equal("limit", e.ParamName);
+        Assert.Contains($"got {limit}", e.Message);
+        Assert.Contains("leave it out", e.Message);
     }
 }

@@ -60,3 +60,44 @@ public class PokemonTests
         Assert.Contains("\"train\", \"val\" or \"all\"", e.Message);
     }
 }
+
+/// <summary>A split that would come out empty or mixed up says why instead.</summary>
+public class PokemonSplitTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    static TempDir Built(int count, Func<int, string>? name = null)
+    {
+        var root = new TempDir();
+        Directory.CreateDirectory(root["16"]);
+        var png = TestFiles.Png(16, 16, SKColors.Red);
+        for (int i = 1; i <= count; i++) File.WriteAllBytes(Path.Combine(root["16"], name?.Invoke(i) ?? $"{i:000}.png"), png);
+        return root;
+    }
+
+    [Theory]
+    [InlineData("val")]
+    [InlineData("train")]
+    public void Fewer_than_600_images_is_an_error_that_says_what_was_found(string split)
+    {
+        using var root = Built(5);
+        var e = Assert.Throws<DataFormatException>(() => Pokemon.Load(16, split, root.Path));
+        output.WriteLine(e.Message);
+        Assert.Contains(root["16"], e.Message);
+        Assert.Contains("holds 5 Pokémon images", e.Message);
+        Assert.Contains("more than 600", e.Message);
+        Assert.Contains("bash data/pokemon.sh 16", e.Message);
+        Lab.Init();
+        using var all = Pokemon.Load(16, "all", root.Path); // the whole folder is still there to use
+        Assert.Equal(5, all.Count);
+    }
+
+    [Fact]
+    public void Files_not_named_by_pokedex_id_are_listed()
+    {
+        using var root = Built(3, i => $"pikachu{i}.png");
+        var e = Assert.Throws<DataFormatException>(() => Pokemon.Load(16, "all", root.Path));
+        output.WriteLine(e.Message);
+        Assert.Contains("3 of 3 PNG files are not named by Pokédex id", e.Message);
+        Assert.Contains("pikachu1.png", e.Message);
+        Assert.Contains("ImageFolder.Load", e.Message);
+    }
+}

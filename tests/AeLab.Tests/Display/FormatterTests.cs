@@ -68,7 +68,7 @@ public class FormatterTests
     {
         var env = Lab.Current;
         var envHtml = Format(env, "text/html");
-        Assert.Equal("<pre class=\"aelab-summary\">" + System.Net.WebUtility.HtmlEncode(env.ToString()) + "</pre>", envHtml);
+        Assert.Equal("<pre class=\"aelab-summary\" style=\"white-space:pre-wrap\">" + System.Net.WebUtility.HtmlEncode(env.ToString()) + "</pre>", envHtml);
         Assert.Contains("device cpu", envHtml);
         var epoch = new AeLab.Training.EpochRecord(3, new Dictionary<string, double> { ["loss"] = 0.25, ["val_loss"] = 0.5 }, 1.5);
         var result = new AeLab.Training.TrainResult([epoch], 12.0);
@@ -101,17 +101,31 @@ public class FormatterTests
     }
 
     [Fact]
-    public void Host_hook_receives_display_and_updates()
+    public void Plot_carries_a_static_picture_of_its_series_inside_its_html()
     {
-        var shown = new List<object>();
-        var previous = AppContext.GetData(Output.HostKey);
-        AppContext.SetData(Output.HostKey, (Func<object, Action<object>>)(v => { shown.Add(v); return u => shown.Add(u); }));
+        var plot = Plots.Lines("rising", "x", "y", ("a", new double[] { 0, 1, 2, 3 }, new double[] { 0, 1, 4, 9 }));
+        using var bitmap = SkiaSharp.SKBitmap.Decode(plot.ToPicture().ToPng());
+        Assert.Equal((720, 420), (bitmap.Width, bitmap.Height));
+        // plotly's first colour, #1f77b4, drawn by the library for the first series.
+        Assert.True(bitmap.Pixels.Count(p => Math.Abs(p.Red - 0x1f) < 12 && Math.Abs(p.Green - 0x77) < 12 && Math.Abs(p.Blue - 0xb4) < 12) > 200);
+        var html = plot.ToHtml();
+        Assert.Contains("class=\"aelab-plot-still\"", html);
+        Assert.True(html.IndexOf("aelab-plot-still", StringComparison.Ordinal) < html.IndexOf("<script", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Outside_a_kernel_display_and_updates_go_to_the_console()
+    {
+        var previous = Console.Out;
+        var console = new StringWriter();
+        Console.SetOut(console);
         try
         {
+            Assert.False(Output.InKernel);
             var handle = Output.Display("epoch 1");
             handle.Update("epoch 2");
-            Assert.Equal(["epoch 1", "epoch 2"], shown);
         }
-        finally { AppContext.SetData(Output.HostKey, previous); }
+        finally { Console.SetOut(previous); }
+        Assert.Equal("epoch 1\nepoch 2\n", console.ToString().Replace("\r\n", "\n"));
     }
 }

@@ -125,29 +125,45 @@ public class ImagesTests
         Assert.Throws<ArgumentException>(() => Images.Compare(a, r));
     }
 
+    // The top-left pixel of the map: the first pixel, row by row, with the colour of the minimum.
+    static (int X, int Y) Find(SKBitmap b, SKColor colour)
+    {
+        for (var y = 0; y < b.Height; y++)
+            for (var x = 0; x < b.Width; x++)
+                if (b.GetPixel(x, y) == colour) return (x, y);
+        throw new Xunit.Sdk.XunitException($"no pixel of colour {colour}");
+    }
+
+    static int Dark(SKBitmap b, int x0, int y0, int x1, int y1)
+    {
+        int n = 0;
+        for (var y = Math.Max(0, y0); y < Math.Min(b.Height, y1); y++)
+            for (var x = Math.Max(0, x0); x < Math.Min(b.Width, x1); x++)
+                if (b.GetPixel(x, y).Red < 128 && b.GetPixel(x, y).Green < 128) n++;
+        return n;
+    }
+
     [Fact]
-    public void HeatMap_draws_low_to_high_colours_and_a_labelled_colour_bar()
+    public void HeatMap_draws_low_to_high_colours_axes_and_a_labelled_colour_bar()
     {
         using var v = arange(0f, 16f).reshape(4, 4);
         var p = Images.HeatMap(v, colorbar: true, scale: 10);
         using var b = Decode(p);
-        const int margin = 8;
-        Assert.Equal(40 + 2 * margin, p.Height);
-        Assert.True(p.Width > 40 + 2 * margin + 10 + 14 + 10, "colour bar and ticks to the right");
-        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(margin, margin));                  // minimum: dark purple
-        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(margin + 39, margin + 39));     // maximum: yellow
-        int barX = margin + 40 + 10 + 7;
-        var top = b.GetPixel(barX, margin + 1);      // bar top = high: yellow
-        var bottom = b.GetPixel(barX, margin + 38);  // bar bottom = low: dark purple
+        var (mx, my) = Find(b, new SKColor(68, 1, 84));                                     // minimum: dark purple, top left
+        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(mx + 39, my + 39));           // maximum: yellow, bottom right
+        int barX = mx + 40 + 10 + 7;
+        var top = b.GetPixel(barX, my + 1);      // bar top = high: yellow
+        var bottom = b.GetPixel(barX, my + 38);  // bar bottom = low: dark purple
         Assert.True(top.Red > 220 && top.Green > 220 && top.Blue < 60, $"bar top {top}");
         Assert.True(bottom.Red < 80 && bottom.Green < 20 && bottom.Blue > 70, $"bar bottom {bottom}");
-        var text = 0;
-        for (var y = 0; y < p.Height; y++)
-            for (var x = barX + 10; x < p.Width; x++)
-                if (b.GetPixel(x, y).Red < 128) text++;
-        Assert.True(text > 30, "tick labels were drawn");
+        Assert.True(Dark(b, barX + 10, 0, p.Width, p.Height) > 30, "colour-bar tick labels were drawn");
+        Assert.True(Dark(b, mx, my + 41, mx + 40, p.Height) > 10, "x-axis ticks and labels under the map");
+        Assert.True(Dark(b, 0, my, mx - 1, my + 40) > 10, "y-axis ticks and labels left of the map");
         var plain = Images.HeatMap(v, colorbar: false, scale: 10);
-        Assert.Equal((40, 40), (plain.Width, plain.Height));
+        Assert.True(plain.Width < p.Width);
+        Assert.Equal(p.Height, plain.Height);
+        var titled = Images.HeatMap(v, colorbar: false, scale: 10, xTitle: "μ", yTitle: "σ", x: (-3, 3), y: (3, 0.05));
+        Assert.True(titled.Height > plain.Height && titled.Width > plain.Width, "axis titles take room");
     }
 
     [Fact]
@@ -155,10 +171,10 @@ public class ImagesTests
     {
         using var v = stack(new[] { zeros(2, 2), ones(2, 2) });
         var p = Images.HeatMap(v, colorbar: false, scale: 1);
-        Assert.Equal((2 + 2 + 2, 2), (p.Width, p.Height));
         using var b = Decode(p);
-        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(0, 0));
-        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(4, 0));
+        var (mx, my) = Find(b, new SKColor(68, 1, 84));
+        Assert.Equal(new SKColor(68, 1, 84), b.GetPixel(mx + 1, my + 1));
+        Assert.Equal(new SKColor(253, 231, 37), b.GetPixel(mx + 4, my));    // second panel, two cells further
     }
 
     [Fact]

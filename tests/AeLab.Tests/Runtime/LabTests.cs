@@ -20,6 +20,21 @@ public class LabTests
     }
 
     [Fact]
+    public void OpenMp_workers_wait_passively_unless_the_user_chose_a_policy()
+    {
+        Lab.Init();
+        var set = Environment.GetEnvironmentVariable(OpenMp.WaitPolicyVariable);
+        Assert.False(string.IsNullOrWhiteSpace(set));
+        Assert.Equal(set!.Trim().ToUpperInvariant(), OpenMp.WaitPolicy);
+        // What libgomp reads: the process's native environment, not .NET's copy of it.
+        if (OperatingSystem.IsLinux())
+            Assert.Equal(set, System.Runtime.InteropServices.Marshal.PtrToStringUTF8(getenv(OpenMp.WaitPolicyVariable)));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6")]
+    static extern IntPtr getenv(string name);
+
+    [Fact]
     public void Old_libstdcxx_gets_the_patched_copy_new_one_gets_none()
     {
         if (!NativeFiles.IsLinuxX64) return;

@@ -65,7 +65,7 @@ public class CheckpointTests : IDisposable
         var narrow = Model(2, new TinyConfig(Hidden: 6));
         var before = narrow.parameters().Select(p => p.clone()).ToList();
 
-        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, narrow));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, narrow));
         Assert.Contains("'encoder.0.weight'", e.Message);
         Assert.Contains("[8, 16] in the file but [6, 16] in the model", e.Message);
         Assert.Contains(path, e.Message);
@@ -84,7 +84,7 @@ public class CheckpointTests : IDisposable
         Directory.CreateDirectory(_dir);
         var foreign = Path.Combine(_dir, "weights.bin");
         File.WriteAllText(foreign, "not a checkpoint at all");
-        var e2 = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(foreign, Model(1)));
+        var e2 = Assert.Throws<CheckpointException>(() => Checkpoint.Load(foreign, Model(1)));
         Assert.Contains("not an AeLab checkpoint", e2.Message);
     }
 
@@ -97,9 +97,11 @@ public class CheckpointTests : IDisposable
         var goodBytes = File.ReadAllBytes(path);
 
         var changed = Model(2);
-        var e = Assert.Throws<IOException>(() =>
+        var e = Assert.Throws<CheckpointException>(() =>
             Checkpoint.Save(path, changed, null, 2, new TinyConfig(), null, 0, s => new FailingStream(s, failAfter: 600)));
         Assert.Contains("disk full", e.Message);
+        Assert.Contains($"'{path}'", e.Message); // the target, not the temporary file
+        Assert.DoesNotContain(".tmp", e.Message);
 
         Assert.Equal(goodBytes, File.ReadAllBytes(path));
         var loaded = Model(3);
@@ -117,8 +119,9 @@ public class CheckpointTests : IDisposable
         File.WriteAllBytes(path, bytes[..(bytes.Length - 200)]);
         var model = Model(2);
         var before = model.parameters().Select(p => p.clone()).ToList();
-        var e = Assert.ThrowsAny<Exception>(() => Checkpoint.Load(path, model));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, model));
         Assert.Contains("cut.ckpt", e.Message);
+        Assert.Contains("delete it to retrain", e.Message);
         Assert.All(model.parameters().Zip(before), p => Assert.True(p.First.equal(p.Second).all().item<bool>()));
     }
 
