@@ -3,7 +3,11 @@ using SkiaSharp;
 namespace AeLab.Display;
 
 /// <summary>One series of a chart as the library drew it: points, and whether they are joined and/or marked.</summary>
-internal sealed record PlotSeries(string Name, double[] X, double[] Y, bool Lines, bool Markers, string? Color = null);
+internal sealed record PlotSeries(string Name, double[] X, double[] Y, bool Lines, bool Markers, string? Color = null)
+{
+    /// <summary>Draw bars at X = 1, 2, … named by these categories (instead of points).</summary>
+    public string[]? Bars { get; init; }
+}
 
 /// <summary>
 /// A static PNG of a line or scatter chart, drawn with SkiaSharp in plotly's default colours: the picture viewers
@@ -17,13 +21,14 @@ internal static class PlotImage
     public static Picture Render(IReadOnlyList<PlotSeries> series, string title, string xTitle, string yTitle, bool logY,
         int width = 720, int height = 420)
     {
-        float left = 70, right = 170, top = title.Length > 0 ? 40 : 16, bottom = 52;
+        var bars = series.FirstOrDefault(p => p.Bars is not null)?.Bars;
+        float left = 70, right = bars is null ? 170 : 30, top = title.Length > 0 ? 40 : 16, bottom = 52;
         var plot = new SKRect(left, top, width - right, height - bottom);
         double Ty(double y) => logY ? Math.Log10(y) : y;
         var xs = series.SelectMany(s => s.X).Where(double.IsFinite).ToArray();
         var ys = series.SelectMany(s => s.Y).Select(Ty).Where(double.IsFinite).ToArray();
-        var (x0, x1, xTicks) = Axis(xs);
-        var (y0, y1, yTicks) = Axis(ys);
+        var (x0, x1, xTicks) = bars is null ? Axis(xs) : (0.4, bars.Length + 0.6, Enumerable.Range(1, bars.Length).Select(i => (double)i).ToArray());
+        var (y0, y1, yTicks) = Axis(bars is null || logY ? ys : ys.Append(0).ToArray());
         float Px(double x) => plot.Left + (float)((x - x0) / (x1 - x0)) * plot.Width;
         float Py(double y) => plot.Bottom - (float)((Ty(y) - y0) / (y1 - y0)) * plot.Height;
 
@@ -37,7 +42,7 @@ internal static class PlotImage
         foreach (var t in xTicks)
         {
             canvas.DrawLine(Px(t), plot.Top, Px(t), plot.Bottom, grid);
-            var label = Label(t);
+            var label = bars is null ? Label(t) : bars[(int)t - 1];
             canvas.DrawText(label, Px(t) - small.MeasureText(label) / 2, plot.Bottom + 16, small);
         }
         foreach (var t in yTicks)
@@ -61,9 +66,23 @@ internal static class PlotImage
             var s = series[i];
             var colour = SKColor.Parse(s.Color ?? Colours[i % Colours.Length]);
             using var stroke = new SKPaint { Color = colour, StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
-            using var fill = new SKPaint { Color = s.Lines ? colour : colour.WithAlpha(180), IsAntialias = true };
+            using var fill = new SKPaint { Color = s.Lines || s.Bars is not null ? colour : colour.WithAlpha(180), IsAntialias = true };
             var points = Enumerable.Range(0, s.X.Length).Where(k => double.IsFinite(s.X[k]) && double.IsFinite(Ty(s.Y[k])))
                 .Select(k => new SKPoint(Px(s.X[k]), Py(s.Y[k]))).ToArray();
+            if (s.Bars is not null)
+            {
+                float baseY = logY ? plot.Bottom : Math.Min(plot.Bottom, Py(0));
+                float half = 0.3f * plot.Width / (float)(x1 - x0);
+                for (int k = 0; k < s.X.Length; k++)
+                {
+                    if (!double.IsFinite(s.Y[k]) || !double.IsFinite(Ty(s.Y[k]))) continue;
+                    float px = Px(s.X[k]), py = Py(s.Y[k]);
+                    canvas.DrawRect(SKRect.Create(px - half, Math.Min(py, baseY), 2 * half, Math.Abs(baseY - py)), fill);
+                    var value = Label(s.Y[k]);
+                    canvas.DrawText(value, px - small.MeasureText(value) / 2, Math.Max(plot.Top + 12, py - 4), small);
+                }
+                continue;
+            }
             if (s.Lines && points.Length > 1)
             {
                 using var path = new SKPath();
@@ -76,7 +95,7 @@ internal static class PlotImage
         canvas.Restore();
 
         float ly = plot.Top + 6;
-        for (int i = 0; i < series.Count && ly < height - 10; i++, ly += 18)
+        for (int i = 0; i < series.Count && bars is null && ly < height - 10; i++, ly += 18)   // bars name themselves
         {
             var colour = SKColor.Parse(series[i].Color ?? Colours[i % Colours.Length]);
             using var swatch = new SKPaint { Color = colour, StrokeWidth = 3, IsAntialias = true };

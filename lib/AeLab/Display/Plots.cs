@@ -102,8 +102,11 @@ public static class Plots
             text = list.Select(b => b.Value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             name = yTitle,
         };
-        // The still picture (shown until plotly.js loads) draws each bar as a point at its position 1, 2, …
-        var still = new List<PlotSeries> { new(yTitle, Enumerable.Range(1, list.Count).Select(i => (double)i).ToArray(), list.Select(b => b.Value).ToArray(), Lines: false, Markers: true) };
+        var still = new List<PlotSeries>
+        {
+            new(yTitle, Enumerable.Range(1, list.Count).Select(i => (double)i).ToArray(), list.Select(b => b.Value).ToArray(), Lines: false, Markers: false)
+            { Bars = list.Select(b => b.Name).ToArray() },
+        };
         var plot = Finish(new Trace[] { trace }, still, title, xTitle, yTitle, logY);
         plot.Chart.WithLegend(false);
         return plot;
