@@ -24,7 +24,9 @@ public static class KernelRatio
     /// <summary>What the plain-program child reports.</summary>
     public sealed record Plain(double Seconds);
 
-    public static int Images(bool quick) => quick ? 4096 : 20_000;
+    // The whole training set in full mode: the kernel process pays a one-time warm-up (about half a second here, gone
+    // on a second training cell) that a short cell would overstate; a lesson's cell trains for minutes.
+    public static int Images(bool quick) => quick ? 4096 : 60_000;
 
     /// <summary>The plain program's side: the cell's code, called directly.</summary>
     public static double TrainLikeTheCell(int images)
