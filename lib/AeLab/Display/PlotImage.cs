@@ -43,7 +43,11 @@ internal static class PlotImage
         {
             canvas.DrawLine(Px(t), plot.Top, Px(t), plot.Bottom, grid);
             var label = bars is null ? Label(t) : bars[(int)t - 1];
-            canvas.DrawText(label, Px(t) - small.MeasureText(label) / 2, plot.Bottom + 16, small);
+            // Bar names shrink to fit their slot rather than run into the next one.
+            using var tick = Fonts.Paint(11);
+            float slot = bars is null ? float.MaxValue : plot.Width / bars.Length - 6;
+            while (tick.MeasureText(label) > slot && tick.TextSize > 7) tick.TextSize -= 0.5f;
+            canvas.DrawText(label, Px(t) - tick.MeasureText(label) / 2, plot.Bottom + 16, tick);
         }
         foreach (var t in yTicks)
         {
@@ -78,7 +82,7 @@ internal static class PlotImage
                     if (!double.IsFinite(s.Y[k]) || !double.IsFinite(Ty(s.Y[k]))) continue;
                     float px = Px(s.X[k]), py = Py(s.Y[k]);
                     canvas.DrawRect(SKRect.Create(px - half, Math.Min(py, baseY), 2 * half, Math.Abs(baseY - py)), fill);
-                    var value = Label(s.Y[k]);
+                    var value = s.Y[k].ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
                     canvas.DrawText(value, px - small.MeasureText(value) / 2, Math.Max(plot.Top + 12, py - 4), small);
                 }
                 continue;
