@@ -25,7 +25,7 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
         process.StandardInput.Close();
         var lines = new BlockingCollection<string?>();
         var stderrTail = new Queue<string>();
-        var readOut = Task.Run(() => { while (process.StandardOutput.ReadLine() is { } l) lines.Add(l); lines.Add(null); });
+        _ = Task.Run(() => { while (process.StandardOutput.ReadLine() is { } l) lines.Add(l); lines.Add(null); });
         var readErr = Task.Run(() =>
         {
             while (process.StandardError.ReadLine() is { } l)
@@ -43,6 +43,16 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
                 results.Add(new CellResult { Cell = cell, Number = next, ExecutionCount = cell.IsCode ? ++count : null });
             }
         }
+        CellResult? NextCodeCell()   // the kernel went silent outside a cell: blame the first code cell not yet run
+        {
+            int index = Enumerable.Range(next, lesson.Cells.Count - next).FirstOrDefault(i => lesson.Cells[i].IsCode, -1);
+            if (index < 0) return null;
+            Through(index);
+            var r = new CellResult { Cell = lesson.Cells[index], Number = index + 1, ExecutionCount = ++count };
+            results.Add(r);
+            next = index + 1;
+            return r;
+        }
         void Fail(CellResult r, string error)
         {
             r.Error = error;
@@ -55,7 +65,7 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
                 var wait = running is null ? timeout : timeout - clock.Elapsed;
                 if (!lines.TryTake(out var line, wait < TimeSpan.Zero ? TimeSpan.Zero : wait))
                 {
-                    var r = running ?? Start(lesson, results, Through, ref next);
+                    var r = running ?? NextCodeCell();
                     if (r is null) break;
                     Fail(r, $"{file}, cell {r.Number}: the cell did not finish within {timeout.TotalSeconds:0} s (raise it with --timeout SECONDS)");
                     r.Elapsed = clock.Elapsed;
@@ -125,18 +135,6 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
             process.WaitForExit();
         }
         return results;
-    }
-
-    static CellResult? Start(Lesson lesson, List<CellResult> results, Action<int> through, ref int next)
-    {
-        // The kernel process did not answer at all: blame the first code cell not yet run.
-        int index = Enumerable.Range(next, lesson.Cells.Count - next).FirstOrDefault(i => lesson.Cells[i].IsCode, -1);
-        if (index < 0) return null;
-        through(index);
-        var r = new CellResult { Cell = lesson.Cells[index], Number = index + 1, ExecutionCount = results.Count(x => x.Cell.IsCode) + 1 };
-        results.Add(r);
-        next = index + 1;
-        return r;
     }
 
     void Report(CellResult r)

@@ -87,22 +87,16 @@ static class HeatMapFigure
         var ticks = new List<(double, string)>();
         if (range is not { } r || cells < 2 || r.First == r.Last)
         {
-            int step = (int)Math.Max(1, Nice(Math.Max(1, (cells - 1) / 4.0)));
+            int step = (int)Math.Max(1, PlotImage.NiceStep(Math.Max(1, (cells - 1) / 4.0)));
             for (int i = 0; i < cells; i += step) ticks.Add((i, i.ToString(CultureInfo.InvariantCulture)));
             return ticks;
         }
-        double lo = Math.Min(r.First, r.Last), hi = Math.Max(r.First, r.Last), vstep = Nice((hi - lo) / 4.0);
+        double lo = Math.Min(r.First, r.Last), hi = Math.Max(r.First, r.Last), vstep = PlotImage.NiceStep((hi - lo) / 4.0);
         for (double v = Math.Ceiling(lo / vstep - 1e-9) * vstep; v <= hi + vstep * 1e-9; v += vstep)
         {
             var value = Math.Abs(v) < vstep * 1e-9 ? 0 : v;
             ticks.Add(((value - r.First) / (r.Last - r.First) * (cells - 1), value.ToString("G3", CultureInfo.InvariantCulture)));
         }
         return ticks;
-    }
-
-    static double Nice(double raw)
-    {
-        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        return new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9));
     }
 }

@@ -116,11 +116,17 @@ internal static class PlotImage
         if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
         double pad = (hi - lo) * 0.05;
         lo -= pad; hi += pad;
-        double raw = (hi - lo) / 6, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw);
+        double step = NiceStep((hi - lo) / 6);
         var ticks = new List<double>();
         for (double t = Math.Ceiling(lo / step) * step; t <= hi; t += step) ticks.Add(Math.Abs(t) < step * 1e-9 ? 0 : t);
         return (lo, hi, ticks.ToArray());
+    }
+
+    /// <summary>The smallest 1, 2 or 5 × 10^k at least <paramref name="raw"/> (up to rounding): a readable tick step.</summary>
+    internal static double NiceStep(double raw)
+    {
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        return new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9));
     }
 
     static string Label(double v) =>
