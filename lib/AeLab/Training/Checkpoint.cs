@@ -156,14 +156,15 @@ public static class Checkpoint
     /// <summary>
     /// Lessons call this so re-running a cell is instant: when <paramref name="path"/> exists (and was saved
     /// with the same <paramref name="config"/>) the weights and history are loaded; otherwise <paramref name="train"/>
-    /// runs and the result is saved. In smoke mode the path gets a "smoke" folder, so a smoke run never
-    /// loads or overwrites a full run's weights.
+    /// runs and the result is saved. Lessons pass <c>Course.Checkpoint(lesson, name)</c>, which in smoke mode points
+    /// into a "smoke" folder, so a smoke run never loads or overwrites a full run's weights.
     /// </summary>
     public static TrainResult LoadOrTrain(string path, nn.Module model, Func<TrainResult> train,
         object? config = null, optim.Optimizer? optimizer = null, bool quiet = false)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var p = ForMode(path);
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var p = path;
         if (File.Exists(p))
         {
             var info = Info(p);
@@ -184,40 +185,6 @@ public static class Checkpoint
         }
         Save(p, model, optimizer, result.Epochs, config, result.History);
         return result;
-    }
-
-    /// <summary>The path used in the current mode: unchanged in a full run, with a "smoke" folder inserted in smoke mode.</summary>
-    public static string ForMode(string path)
-    {
-        if (!Lab.Smoke) return path;
-        var dir = System.IO.Path.GetDirectoryName(path) ?? "";
-        if (dir.Split('/', '\\').Contains("smoke")) return path;
-        return System.IO.Path.Combine(dir, "smoke", System.IO.Path.GetFileName(path));
-    }
-
-    /// <summary>
-    /// Where a lesson keeps a checkpoint: notebooks/checkpoints/&lt;lesson&gt;/&lt;name&gt;.ckpt (git-ignored),
-    /// found from the current folder (the notebook's folder in a kernel, or the repository root);
-    /// in smoke mode under a "smoke" folder there (see <see cref="ForMode"/>).
-    /// </summary>
-    public static string LessonPath(string lesson, string name)
-    {
-        if (string.IsNullOrWhiteSpace(lesson) || string.IsNullOrWhiteSpace(name))
-            throw new ArgumentException("Give a lesson folder name and a checkpoint name, e.g. LessonPath(\"01-autoencoder\", \"mlp\").");
-        var file = name.EndsWith(".ckpt", StringComparison.Ordinal) ? name : name + ".ckpt";
-        return ForMode(System.IO.Path.Combine(NotebooksFolder(), "checkpoints", lesson, file));
-    }
-
-    static string NotebooksFolder()
-    {
-        var cwd = Directory.GetCurrentDirectory();
-        for (var d = new DirectoryInfo(cwd); d != null; d = d.Parent)
-        {
-            if (d.Name == "notebooks" && Directory.Exists(System.IO.Path.Combine(d.FullName, "..", "lib"))) return d.FullName;
-            var sub = System.IO.Path.Combine(d.FullName, "notebooks");
-            if (Directory.Exists(sub) && Directory.Exists(System.IO.Path.Combine(d.FullName, "lib"))) return sub;
-        }
-        return cwd;
     }
 
     /// <summary>Reads and validates the file, loads the weights; returns the optimizer block unread.</summary>
