@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AeLab.Runner;
 using AeLab.Runner.Execution;
+using AeLab.Runtime;
 
 // AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [paths...]
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
@@ -13,7 +14,7 @@ for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--smoke": Environment.SetEnvironmentVariable("AELAB_SMOKE", "1"); break;
+        case "--smoke": Environment.SetEnvironmentVariable(Course.SmokeVariable, "1"); break;
         case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
         case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
             timeoutSeconds = t; i++; break;
@@ -28,9 +29,8 @@ for (int i = 0; i < args.Length; i++)
 
 if (paths.Count == 0)
 {
-    var found = FindNotebooks();
-    if (found is null) { Console.Error.WriteLine("no notebooks/ folder found above the current directory or the runner; pass .dib paths"); return 2; }
-    paths.Add(found);
+    if (Course.Root is null) { Console.Error.WriteLine("no notebooks/ folder found above the current directory or the runner; pass .dib paths"); return 2; }
+    paths.Add(Course.NotebooksFolder);
 }
 var files = new List<string>();
 foreach (var p in paths)
@@ -41,23 +41,12 @@ foreach (var p in paths)
 }
 outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefault() ?? "."))!, "out");
 outDir = Path.GetFullPath(outDir);
-Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Environment.GetEnvironmentVariable("AELAB_SMOKE") == "1"}, out={outDir}");
+Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Course.Smoke}, out={outDir}");
 var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
 var failed = files.Where(f => !runner.Run(f)).ToList();
 Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +
                   (failed.Count > 0 ? "; failed: " + string.Join(", ", failed.Select(Path.GetFileName)) : ""));
 return failed.Count == 0 ? 0 : 1;
-
-static string? FindNotebooks()
-{
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
-        {
-            var n = Path.Combine(d.FullName, "notebooks");
-            if (Directory.Exists(n) && Directory.Exists(Path.Combine(d.FullName, "lib"))) return n;
-        }
-    return null;
-}
 
 public partial class Program
 {

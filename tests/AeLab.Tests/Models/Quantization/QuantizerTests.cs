@@ -108,6 +108,25 @@ public class QuantizerTests
     }
 
     [Fact]
+    public void Ema_output_and_commitment_use_the_codes_that_chose_the_indices()
+    {
+        // As Sonnet's VectorQuantizerEMA and zalando's vq-vae: the straight-through output and the commitment loss come
+        // from the codebook before this step's moving-average update; the update only moves the codes for the next batch.
+        Lab.Init(seed: 15);
+        var q = new EmaVectorQuantizer(3, 2, decay: 0.5, restartDeadCodes: false);
+        var start = tensor(new float[] { 0, 0, 10, 0, 0, 10 }).reshape(3, 2);
+        q.InitializeCodebook(start);
+        q.train();
+        var z = (tensor(new float[] { 1, 1, 9, -1, -1, 9, 2, 0 }).reshape(4, 2)).t().reshape(1, 2, 2, 2);
+        var o = q.forward(z);
+        Assert.False(q.Codebook.allclose(start), "the EMA step should have moved the codebook");
+        var chosen = start.index_select(0, o.Indices.reshape(-1)).reshape(1, 2, 2, 2).permute(0, 3, 1, 2);
+        Assert.True(o.Quantized.allclose(chosen, atol: 1e-6), "the output must be the codes that were nearest");
+        var commitment = nn.functional.mse_loss(z, chosen).item<float>();
+        Assert.Equal(commitment, o.CommitmentLoss.item<float>(), 5);
+    }
+
+    [Fact]
     public void Eval_mode_leaves_the_ema_codebook_unchanged()
     {
         Lab.Init(seed: 15);
