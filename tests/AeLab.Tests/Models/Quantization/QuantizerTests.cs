@@ -50,7 +50,8 @@ public class QuantizerTests
             var z = randn(2, 3, 4, 4).requires_grad_();
             var o = q.forward(z);
             F(o.Quantized).backward();
-            var zq = q.Lookup(o.Indices).detach().requires_grad_();
+            // The point the decoder saw (for the EMA quantiser: the codes before this step's update, see below).
+            var zq = o.Quantized.detach().clone().requires_grad_();
             F(zq).backward();
             Assert.False(z.allclose(zq));                        // the values differ...
             Assert.True(z.grad!.allclose(zq.grad!, atol: 1e-5)); // ...the gradients are the same
