@@ -3,7 +3,8 @@ using AeLab.Runner;
 using AeLab.Runner.Execution;
 using AeLab.Runtime;
 
-// AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [paths...]
+// AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [paths...]
+// --train: every model trains from scratch (AELAB_TRAIN=1) instead of loading checkpoints or shipped weights.
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
 // Each lesson runs in its own kernel process: this program started again with --kernel-host LESSON.
 if (args is [Program.KernelHostFlag, var lessonPath]) return await KernelHost.RunAsync(lessonPath);
@@ -15,11 +16,12 @@ for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--smoke": Environment.SetEnvironmentVariable(Course.SmokeVariable, "1"); break;
+        case "--train": Environment.SetEnvironmentVariable(Course.TrainVariable, "1"); break;
         case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
         case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
             timeoutSeconds = t; i++; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [notebook.dib|folder ...]");
+            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [notebook.dib|folder ...]");
             return 0;
         default:
             if (args[i].StartsWith("--")) { Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; see --help"); return 2; }
@@ -41,7 +43,7 @@ foreach (var p in paths)
 }
 outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefault() ?? "."))!, "out");
 outDir = Path.GetFullPath(outDir);
-Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Course.Smoke}, out={outDir}");
+Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Course.Smoke}{(Course.Train ? ", training every model" : "")}, out={outDir}");
 var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
 var failed = files.Where(f => !runner.Run(f)).ToList();
 Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +

@@ -21,14 +21,29 @@ static class Course
     /// <summary>True in smoke mode: lessons shrink data and epochs so they run in seconds (what CI runs).</summary>
     public static bool Smoke => IsOn(Environment.GetEnvironmentVariable(SmokeVariable));
 
+    /// <summary>The training switch: <c>AELAB_TRAIN=1</c> trains every model instead of loading a checkpoint or shipped weights.</summary>
+    public const string TrainVariable = "AELAB_TRAIN";
+
+    /// <summary>True when every lesson trains its models from scratch (nothing is deleted; checkpoints are rewritten).</summary>
+    public static bool Train => IsOn(Environment.GetEnvironmentVariable(TrainVariable));
+
+    /// <summary><c>AELAB_EXPORT_WEIGHTS=1</c> (set by notebooks/train-weights.sh): a full-mode training also rewrites the shipped weights.</summary>
+    public const string ExportVariable = "AELAB_EXPORT_WEIGHTS";
+
+    /// <summary>True when trained checkpoints are also written as shipped weights.</summary>
+    public static bool ExportWeights => IsOn(Environment.GetEnvironmentVariable(ExportVariable));
+
     /// <summary>How every AELAB_ switch reads: 1, true or yes (any case) is on; anything else, or unset, is off.</summary>
     public static bool IsOn(string? value) =>
         value?.Trim().ToLowerInvariant() is "1" or "true" or "yes";
 
     /// <summary>The course's root folder (holding notebooks/ and lib/), or null when neither the current folder nor
     /// the library's folder is inside it.</summary>
-    public static string? Root =>
+    public static string? Root => RootOverride ??
         FindRoot(Environment.CurrentDirectory) ?? FindRoot(Path.GetDirectoryName(typeof(Course).Assembly.Location)) ?? FindRoot(AppContext.BaseDirectory);
+
+    /// <summary>Tests point the course at a folder of their own.</summary>
+    internal static string? RootOverride { get; set; }
 
     /// <summary>The data folder: &lt;root&gt;/data, or ./data outside the course.</summary>
     public static string DataFolder => Path.Combine(Root ?? Environment.CurrentDirectory, "data");

@@ -227,7 +227,7 @@ public sealed class Trainer
             var metrics = sums.Means(n);
             if (!double.IsFinite(metrics["loss"])) { stop = Diverged(epoch, n, metrics["loss"]); break; }
 
-            if (Validation != null) Validate(metrics, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
+            if (Validation != null) Validate(metrics, Validation, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
             if (scheduler != null && !Schedule!.PerBatch) { scheduler.step(); _schedulerSteps++; }
             if (Optimizer != null) metrics["lr"] = Optimizer.ParamGroups.First().LearningRate;
             if (TrackMemory) metrics["rss_mib"] = Memory.ResidentMiB();
@@ -245,14 +245,25 @@ public sealed class Trainer
         return new TrainResult(_history.ToList(), clock.Elapsed.TotalSeconds, stop);
     }
 
-    void Validate(Dictionary<string, double> metrics, bool disposeBatches)
+    /// <summary>The "val_" metrics of <paramref name="batches"/> (default: <see cref="Validation"/>) as the trainer computes
+    /// them after each epoch: the loss in eval mode without gradients, averaged over the batches; training mode is restored.</summary>
+    public Dictionary<string, double> Evaluate(IEnumerable<Batch>? batches = null)
     {
+        var source = batches ?? Validation ?? throw new InvalidOperationException("Give the batches to evaluate, or set Trainer.Validation.");
+        var metrics = new Dictionary<string, double>();
+        Validate(metrics, source, DisposeBatches ?? !IsMaterialised(source));
+        return metrics;
+    }
+
+    void Validate(Dictionary<string, double> metrics, IEnumerable<Batch> batches, bool disposeBatches)
+    {
+        bool wasTraining = _module.training;
         _module.eval();
         using var sums = new Sums();
         int n = 0;
         using (no_grad())
         {
-            foreach (var batch in Validation!)
+            foreach (var batch in batches)
             {
                 try
                 {
@@ -266,7 +277,7 @@ public sealed class Trainer
                 n++;
             }
         }
-        _module.train();
+        _module.train(wasTraining);
         if (n == 0) throw new InvalidOperationException("The validation data yielded no batches. Check its loader (dataset size vs batch size with dropLast).");
         foreach (var (k, v) in sums.Means(n)) metrics[k] = v;
     }
