@@ -15,7 +15,7 @@ namespace AeLab.Evaluation;
 /// </summary>
 public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
 {
-    readonly ReliableConv2d conv1;   // one input channel: the few-channel path (see ReliableConv2d)
+    readonly Conv2d conv1;
     readonly Conv2d conv2, conv3;
     readonly Linear fc, head;
     readonly Dropout dropout;
@@ -30,7 +30,7 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
         if (featureSize < 1) throw new ArgumentOutOfRangeException(nameof(featureSize), featureSize, "featureSize must be at least 1.");
         if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "dropout must be in [0, 1).");
         FeatureSize = featureSize;
-        conv1 = new ReliableConv2d(1, 32, 3, padding: 1);
+        conv1 = nn.Conv2d(1, 32, 3, padding: 1);
         conv2 = nn.Conv2d(32, 64, 3, padding: 1);
         conv3 = nn.Conv2d(64, 64, 3, padding: 1);
         fc = nn.Linear(64 * 7 * 7, featureSize);

@@ -52,7 +52,7 @@ public sealed class ResidualConvAutoencoder : nn.Module<Tensor, Tensor>, IAutoen
             new ResidualBlock(ch[2], ch[1], false, convsPerSide),
             new ResidualBlock(ch[1], ch[0], false, convsPerSide),
             nn.Upsample(size: new long[] { imageSize, imageSize }, mode: UpsampleMode.Nearest),
-            new ReliableConv2d(3, 3, 1),
+            nn.Conv2d(3, 3, 1),
             nn.Tanh());
         RegisterComponents();
     }

@@ -35,26 +35,24 @@ public sealed class VqVae : QuantizedAutoencoder
         int residualBlocks = 2, double codebookWeight = 1.0, double commitmentWeight = 0.25)
         : base(nameof(VqVae), quantizer, inChannels, imageSize, downsamples, codebookWeight, commitmentWeight)
     {
-        // Measured here: at hidden = 16 (residual convs 16 → 8) libtorch's CPU conv backward turned gradients NaN
-        // within a few steps; 32 and 64 trained cleanly.
-        if (hidden < 32) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "hidden must be at least 32 (narrower convs hit libtorch's CPU conv-backward fault).");
+        if (hidden < 2 || hidden % 2 != 0) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "hidden must be a positive even width (the residual stack halves it).");
         var enc = new List<nn.Module<Tensor, Tensor>>();
         int width = inChannels;
         for (int i = 0; i < downsamples; i++)
         {
             int next = i == downsamples - 1 ? hidden : hidden / 2;
-            enc.Add(new ReliableConv2d(width, next, 4, stride: 2, padding: 1));
+            enc.Add(nn.Conv2d(width, next, 4, stride: 2, padding: 1));
             enc.Add(nn.ReLU());
             width = next;
         }
-        enc.Add(new ReliableConv2d(hidden, hidden, 3, padding: 1));
+        enc.Add(nn.Conv2d(hidden, hidden, 3, padding: 1));
         enc.Add(new VqResidualStack(hidden, residualBlocks));
-        enc.Add(new ReliableConv2d(hidden, quantizer.Dim, 1));
+        enc.Add(nn.Conv2d(hidden, quantizer.Dim, 1));
         encoder = nn.Sequential(enc);
 
         var dec = new List<nn.Module<Tensor, Tensor>>
         {
-            new ReliableConv2d(quantizer.Dim, hidden, 3, padding: 1),
+            nn.Conv2d(quantizer.Dim, hidden, 3, padding: 1),
             new VqResidualStack(hidden, residualBlocks),
         };
         width = hidden;
@@ -63,7 +61,7 @@ public sealed class VqVae : QuantizedAutoencoder
             bool last = i == downsamples - 1;
             int next = last ? inChannels : hidden / 2;
             dec.Add(nn.Upsample(scale_factor: new double[] { 2, 2 }, mode: UpsampleMode.Nearest));
-            dec.Add(new ReliableConv2d(width, next, 3, padding: 1));
+            dec.Add(nn.Conv2d(width, next, 3, padding: 1));
             if (!last) dec.Add(nn.ReLU());
             width = next;
         }

@@ -22,7 +22,7 @@ public sealed class ThreadCountCollection
 /// and <c>nn.functional.conv2d</c> / <c>conv_transpose2d</c> — against the same computation in float64: forward
 /// output, input, weight and bias gradients, with NaN/Inf detection, on the few-channel shapes the course's
 /// models use (and the ones once reported as faulty), at 1 and 2 threads, in NCHW and channels-last storage
-/// (the permute trick of ConvVae.ChannelsLast),
+/// (the permute trick of Layouts.ChannelsLast),
 /// plus Adam training loops on small stock-layer conv autoencoders with every step's gradients recomputed in
 /// float64.
 /// </summary>

@@ -9,7 +9,7 @@ namespace AeLab.Models.Layers;
 /// units: <c>convsPerSide</c> at the input width, one strided (stride 2, no padding) unit that changes the
 /// width and halves the size, <c>convsPerSide</c> more at the output width; plus a shortcut: one strided 3×3
 /// conv straight from input to output. Output = main(x) + shortcut(x). In the decoder every conv is a
-/// transposed conv (<see cref="TransposedConv2d"/>), so the strided step doubles the size instead (n → 2n + 1).
+/// transposed conv, so the strided step doubles the size instead (n → 2n + 1).
 /// </summary>
 public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 {
@@ -37,8 +37,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     }
 
     static nn.Module<Tensor, Tensor> Conv(bool encoder, int cin, int cout, int stride, int padding) => encoder
-        ? new ReliableConv2d(cin, cout, 3, stride: stride, padding: padding)
-        : new TransposedConv2d(cin, cout, 3, stride: stride, padding: padding);
+        ? nn.Conv2d(cin, cout, 3, stride: stride, padding: padding)
+        : nn.ConvTranspose2d(cin, cout, 3, stride: stride, padding: padding);
 
     public override Tensor forward(Tensor x)
     {

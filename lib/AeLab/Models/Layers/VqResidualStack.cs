@@ -19,9 +19,9 @@ public sealed class VqResidualStack : nn.Module<Tensor, Tensor>
         for (int i = 0; i < blocks; i++)
             this.blocks.Add(nn.Sequential(
                 nn.ReLU(),
-                new ReliableConv2d(channels, channels / 2, 3, padding: 1),
+                nn.Conv2d(channels, channels / 2, 3, padding: 1),
                 nn.ReLU(),
-                new ReliableConv2d(channels / 2, channels, 1)));
+                nn.Conv2d(channels / 2, channels, 1)));
         RegisterComponents();
     }
 

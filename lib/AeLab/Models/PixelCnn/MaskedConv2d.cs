@@ -46,6 +46,6 @@ public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var w = weight * mask;
-        return ReliableConv2d.Conv(x, w, bias, 1, padding);
+        return nn.functional.conv2d(x, w, bias, padding: new long[] { padding, padding });
     }
 }

@@ -40,10 +40,10 @@ public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>, IPrior
         input = new MaskedConv2d(embedDim, channels, 7, typeA: true);
         for (int i = 0; i < blocks; i++)
             this.blocks.Add(nn.Sequential(
-                nn.ReLU(), new ReliableConv2d(channels, channels / 2, 1),
+                nn.ReLU(), nn.Conv2d(channels, channels / 2, 1),
                 nn.ReLU(), new MaskedConv2d(channels / 2, channels / 2, 3, typeA: false),
-                nn.ReLU(), new ReliableConv2d(channels / 2, channels, 1)));
-        head = nn.Sequential(nn.ReLU(), new ReliableConv2d(channels, channels, 1), nn.ReLU(), new ReliableConv2d(channels, codebookSize, 1));
+                nn.ReLU(), nn.Conv2d(channels / 2, channels, 1)));
+        head = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, codebookSize, 1));
         RegisterComponents();
     }
 

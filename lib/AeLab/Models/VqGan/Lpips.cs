@@ -41,7 +41,7 @@ public sealed class Lpips : nn.Module<Tensor, Tensor, Tensor>
         {
             if (c == 0) { layers.Add(($"{index++}", nn.MaxPool2d(2, 2))); continue; }
             int cout = c / widthDivisor;
-            layers.Add(($"{index++}", new ReliableConv2d(cin, cout, 3, padding: 1)));
+            layers.Add(($"{index++}", nn.Conv2d(cin, cout, 3, padding: 1)));
             layers.Add(($"{index}", nn.ReLU()));
             if (TapAfter.Contains(index)) taps.Add(cout);
             index++;

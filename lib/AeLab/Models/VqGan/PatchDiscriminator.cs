@@ -29,8 +29,7 @@ public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
         Layers = layers;
         var list = new List<nn.Module<Tensor, Tensor>>
         {
-            // The RGB input layer has few channels: ReliableConv2d (see its remarks).
-            nn.Sequential(new ReliableConv2d(inChannels, baseChannels, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2)),
+            nn.Sequential(nn.Conv2d(inChannels, baseChannels, 4, stride: 2, padding: 1), nn.LeakyReLU(0.2)),
         };
         int mult = 1;
         for (int n = 1; n <= layers; n++)
@@ -43,7 +42,7 @@ public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
                 nn.Conv2d(baseChannels * prev, baseChannels * mult, 4, stride: stride, padding: 1, bias: false),
                 nn.BatchNorm2d(baseChannels * mult), nn.LeakyReLU(0.2)));
         }
-        list.Add(new ReliableConv2d(baseChannels * mult, 1, 4, stride: 1, padding: 1));
+        list.Add(nn.Conv2d(baseChannels * mult, 1, 4, stride: 1, padding: 1));
         blocks = nn.ModuleList(list.ToArray());
         RegisterComponents();
         Initialize();

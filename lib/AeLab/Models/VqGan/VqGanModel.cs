@@ -29,9 +29,9 @@ public sealed class VqGanModel : QuantizedAutoencoder
         int imageSize = 32, double commitmentWeight = 0.25)
         : base(nameof(VqGanModel), quantizer, inChannels, imageSize, downsamples, codebookWeight: 1.0, commitmentWeight)
     {
-        if (channels < ConvChannels.Wide || channels % 8 != 0) throw new ArgumentOutOfRangeException(nameof(channels), channels, $"channels must be a multiple of 8 (GroupNorm uses 8 groups) and at least {ConvChannels.Wide} (narrower convolutions are unreliable here).");
+        if (channels < 8 || channels % 8 != 0) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be a positive multiple of 8 (GroupNorm uses 8 groups).");
         int Width(int level) => channels * Math.Min(1 << level, 4);
-        var enc = new List<nn.Module<Tensor, Tensor>> { new ReliableConv2d(inChannels, channels, 3, padding: 1) };
+        var enc = new List<nn.Module<Tensor, Tensor>> { nn.Conv2d(inChannels, channels, 3, padding: 1) };
         for (int i = 0; i < downsamples; i++)
         {
             enc.Add(new VqResBlock(Width(i), Width(i)));
@@ -40,10 +40,10 @@ public sealed class VqGanModel : QuantizedAutoencoder
         int top = Width(downsamples);
         enc.Add(new VqResBlock(top, top));
         enc.Add(VqResBlock.Norm(8, top)); enc.Add(nn.SiLU());
-        enc.Add(new ReliableConv2d(top, quantizer.Dim, 1));
+        enc.Add(nn.Conv2d(top, quantizer.Dim, 1));
         encoder = nn.Sequential(enc);
 
-        var dec = new List<nn.Module<Tensor, Tensor>> { new ReliableConv2d(quantizer.Dim, top, 3, padding: 1), new VqResBlock(top, top) };
+        var dec = new List<nn.Module<Tensor, Tensor>> { nn.Conv2d(quantizer.Dim, top, 3, padding: 1), new VqResBlock(top, top) };
         for (int i = downsamples; i > 0; i--)
         {
             dec.Add(nn.Upsample(scale_factor: new double[] { 2, 2 }, mode: UpsampleMode.Nearest));
@@ -52,10 +52,7 @@ public sealed class VqGanModel : QuantizedAutoencoder
         }
         dec.Add(VqResBlock.Norm(8, channels)); dec.Add(nn.SiLU());
         decoder = nn.Sequential(dec);
-        // The RGB output layer computes 16 outputs with libtorch's fast convolution and keeps the first inChannels:
-        // few-channel convolutions are wrong here (see ReliableConv2d; an 8→8 layer also turned NaN in a test) and the
-        // im2col fallback is slow at full resolution. The unused outputs get zero gradient and cost little.
-        decoderOut = nn.Conv2d(channels, Math.Max(inChannels, ConvChannels.Wide), 3, padding: 1);
+        decoderOut = nn.Conv2d(channels, inChannels, 3, padding: 1);
         RegisterComponents();
     }
 
@@ -69,7 +66,7 @@ public sealed class VqGanModel : QuantizedAutoencoder
     }
 
     /// <summary>Images in [−1, 1] (not clamped) from code vectors [N, D, h, w].</summary>
-    public override Tensor Decode(Tensor z) => decoderOut.forward(decoder.forward(z)).narrow(1, 0, InChannels);
+    public override Tensor Decode(Tensor z) => decoderOut.forward(decoder.forward(z));
 
     /// <summary>Mean absolute error (metric "l1"; "mse" is reported too).</summary>
     protected override Tensor ReconstructionLoss(Tensor reconstruction, Tensor x, IDictionary<string, Tensor> metrics)

@@ -27,7 +27,7 @@ public class VqGanModelTests
         Assert.True(diff < 1e-4, $"decoded indices differ from the forward pass by {diff}");
         Assert.Equal(new long[] { 5, 3, 16, 16 }, model.Sample(5).shape);
         Assert.Equal(4, model.CodeSize);
-        Assert.Equal(new long[] { 16, 16, 3, 3 }, model.LastLayerWeight.shape);   // 16 outputs computed, the first 3 used   // 8 outputs computed, the first 3 used
+        Assert.Equal(new long[] { 3, 16, 3, 3 }, model.LastLayerWeight.shape);   // the RGB output layer, stock Conv2d
         Assert.Throws<ArgumentException>(() => model.forward(rand(1, 3, 18, 18)));
     }
 
