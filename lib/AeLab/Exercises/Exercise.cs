@@ -66,21 +66,21 @@ public static class Exercise
         if (TakeTodos()) return Report(Unanswered(id, hint));
         if (double.IsNaN(answer)) return Report(Wrong(id, "your answer is NaN.", hint));
         bool ok = Math.Abs(answer - expected) <= tolerance * Math.Max(1, Math.Abs(expected));
-        return Report(ok ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A whole number, right when equal.</summary>
     public static ExerciseResult Check(string id, long answer, long expected, string hint, string? right = null)
     {
         if (TakeTodos()) return Report(Unanswered(id, hint));
-        return Report(answer == expected ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A yes/no answer.</summary>
     public static ExerciseResult Check(string id, bool answer, bool expected, string hint, string? right = null)
     {
         if (TakeTodos()) return Report(Unanswered(id, hint));
-        return Report(answer == expected ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public static class Exercise
         static string Norm(string s) => s.Trim().ToLowerInvariant();
         if (choices is { Length: > 0 } && !choices.Any(c => Norm(c) == Norm(answer)))
             return Report(Wrong(id, $"\"{answer}\" is not one of the choices ({string.Join(", ", choices.Select(c => $"\"{c}\""))}).", hint));
-        return Report(Norm(answer) == Norm(expected) ? Right(id, right ?? $"\"{answer.Trim()}\".") : Wrong(id, $"\"{answer}\" is not right.", hint));
+        return Report(Norm(answer) == Norm(expected) ? Right(id, Said(answer.Trim(), right)) : Wrong(id, $"\"{answer}\" is not right.", hint));
     }
 
     /// <summary>A tuple, such as <c>(19, 11)</c> or <c>(true, false)</c>: right when every element equals the expected one.</summary>
@@ -102,7 +102,7 @@ public static class Exercise
     {
         if (TakeTodos()) return Report(Unanswered(id, hint));
         bool ok = StructuralComparisons.StructuralEqualityComparer.Equals(answer, expected);
-        return Report(ok ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>An array, such as a shape <c>new long[] { 4, 12, 12 }</c>: right when it has the expected elements in order.</summary>
@@ -110,14 +110,14 @@ public static class Exercise
     {
         if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
         bool ok = answer.SequenceEqual(expected);
-        return Report(ok ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A value judged by <paramref name="isRight"/> (for questions with more than one right answer).</summary>
     public static ExerciseResult Check<T>(string id, T answer, Func<T, bool> isRight, string hint, string? right = null)
     {
         if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
-        return Report(isRight(answer) ? Right(id, right ?? $"{Show(answer)}.") : Wrong(id, $"{Show(answer)} is not right.", hint));
+        return Report(isRight(answer) ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A tensor: right when it has the expected shape and allclose(answer, expected, rtol, atol) holds.</summary>
@@ -176,7 +176,11 @@ public static class Exercise
             double expected = reference(xs[i]), got;
             try { got = answer(xs[i]); }
             catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
-            catch (Exception e) { return Report(Wrong(id, $"for {Show(xs[i])} your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint)); }
+            catch (Exception e) when (e is not ExerciseException)
+            {
+                if (TakeTodos()) return Report(Unanswered(id, hint));
+                return Report(Wrong(id, $"for {Show(xs[i])} your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
+            }
             if (TakeTodos()) return Report(Unanswered(id, hint));
             if (double.IsNaN(got) || Math.Abs(got - expected) > tolerance * Math.Max(1, Math.Abs(expected)))
                 return Report(Wrong(id, $"for {Show(xs[i])} your function gives {Show(got)}, which is not right.", hint));
@@ -205,6 +209,8 @@ public static class Exercise
             catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
             catch (Exception e) when (e is not ExerciseException)
             {
+                // A placeholder's null (or 0) often makes the code around it throw: that is still "not answered".
+                if (TakeTodos()) return Report(Unanswered(id, hint));
                 return Report(Wrong(id, $"{which}your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
             }
             if (TakeTodos()) return Report(Unanswered(id, hint));
@@ -288,6 +294,9 @@ public static class Exercise
     // Strict mode turns anything but a right answer into an exception naming the exercise.
     static ExerciseResult Report(ExerciseResult result) =>
         result.IsRight || !Strict ? result : throw new ExerciseException(result);
+
+    // A right value is repeated, then what the exercise adds about it.
+    static string Said(object? answer, string? right) => right is null ? $"{Show(answer)}." : $"{Show(answer)} — {right}";
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
 

@@ -60,6 +60,7 @@ public class ExerciseTests
     public void Whole_numbers_yes_no_and_choices()
     {
         Right(Exercise.Check("t.2", 236436L, 236436L, H, right: "weights and biases"));
+        Assert.Equal("✓ t.2 right: 5 — weights and biases", Exercise.Check("t.2", 5L, 5L, H, right: "weights and biases").ToString());
         Assert.Contains("weights and biases", Exercise.Check("t.2", 5L, 5L, H, right: "weights and biases").Message);
         Wrong(Exercise.Check("t.2", 236416L, 236436L, H));
         Unanswered(Exercise.Check("t.2", Exercise.Todo<long>(), 236436L, H));
@@ -119,6 +120,8 @@ public class ExerciseTests
         Wrong(Exercise.Check("t.9", (mu, lv) => throw new ArgumentException("mu and logvar differ"), Gaussian.KlToStandardNormal, inputs, H),
             "your function threw ArgumentException: mu and logvar differ. Hint");
         Wrong(Exercise.Check("t.9", (mu, lv) => null, Gaussian.KlToStandardNormal, inputs, H), "returned null");
+        // Code around a placeholder that fails on its null is still "not answered yet".
+        Unanswered(Exercise.Check("t.9", (mu, lv) => Exercise.Todo<Tensor>().sum(1), Gaussian.KlToStandardNormal, inputs, H));
     }
 
     [Fact]
@@ -179,6 +182,7 @@ public class ExerciseTests
         Right(Exercise.Check("t.15", r => Math.Cos(Math.PI / 2 * r), AeLab.Models.VqGan.MaskGitPrior.MaskRatio, rs, H));
         Wrong(Exercise.Check("t.15", r => 1 - r, AeLab.Models.VqGan.MaskGitPrior.MaskRatio, rs, H), "for 0.25");
         Unanswered(Exercise.Check("t.15", r => Exercise.Todo<double>(), AeLab.Models.VqGan.MaskGitPrior.MaskRatio, rs, H));
+        Unanswered(Exercise.Check("t.15", r => Exercise.Todo<string>().Length, AeLab.Models.VqGan.MaskGitPrior.MaskRatio, rs, H));
     }
 
     [Fact]
