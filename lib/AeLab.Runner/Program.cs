@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using AeLab.Runner;
 using AeLab.Runner.Execution;
+using AeLab.Runtime;
 
-// AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [--solutions DIR] [paths...]
+// AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [paths...]
+// --train: every model trains from scratch (AELAB_TRAIN=1) instead of loading checkpoints or shipped weights.
+// --solutions DIR: each cell whose first line is "// exercise ID" runs as the cell with that line in DIR/<lesson>.dib.
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
 // Each lesson runs in its own kernel process: this program started again with --kernel-host LESSON.
 if (args is [Program.KernelHostFlag, var lessonPath, .. var solved]) return await KernelHost.RunAsync(lessonPath, solved.FirstOrDefault());
@@ -13,13 +16,14 @@ for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--smoke": Environment.SetEnvironmentVariable("AELAB_SMOKE", "1"); break;
+        case "--smoke": Environment.SetEnvironmentVariable(Course.SmokeVariable, "1"); break;
+        case "--train": Environment.SetEnvironmentVariable(Course.TrainVariable, "1"); break;
         case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
         case "--solutions" when i + 1 < args.Length: solutions = args[++i]; break;   // exercise cells run with their solutions
         case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
             timeoutSeconds = t; i++; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: AeLab.Runner [--smoke] [--out DIR] [--timeout SECONDS] [--solutions DIR] [notebook.dib|folder ...]");
+            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [notebook.dib|folder ...]");
             return 0;
         default:
             if (args[i].StartsWith("--")) { Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; see --help"); return 2; }
@@ -29,9 +33,8 @@ for (int i = 0; i < args.Length; i++)
 
 if (paths.Count == 0)
 {
-    var found = FindNotebooks();
-    if (found is null) { Console.Error.WriteLine("no notebooks/ folder found above the current directory or the runner; pass .dib paths"); return 2; }
-    paths.Add(found);
+    if (Course.Root is null) { Console.Error.WriteLine("no notebooks/ folder found above the current directory or the runner; pass .dib paths"); return 2; }
+    paths.Add(Course.NotebooksFolder);
 }
 var files = new List<string>();
 foreach (var p in paths)
@@ -42,23 +45,12 @@ foreach (var p in paths)
 }
 outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefault() ?? "."))!, "out");
 outDir = Path.GetFullPath(outDir);
-Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Environment.GetEnvironmentVariable("AELAB_SMOKE") == "1"}, out={outDir}");
+Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Course.Smoke}{(Course.Train ? ", training every model" : "")}, out={outDir}");
 var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
 var failed = files.Where(f => !runner.Run(f, solutions)).ToList();
 Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +
                   (failed.Count > 0 ? "; failed: " + string.Join(", ", failed.Select(Path.GetFileName)) : ""));
 return failed.Count == 0 ? 0 : 1;
-
-static string? FindNotebooks()
-{
-    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
-        {
-            var n = Path.Combine(d.FullName, "notebooks");
-            if (Directory.Exists(n) && Directory.Exists(Path.Combine(d.FullName, "lib"))) return n;
-        }
-    return null;
-}
 
 public partial class Program
 {

@@ -11,7 +11,7 @@ try { o = Options.Parse(args); }
 catch (HelpRequested) { Console.WriteLine(Options.Help); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine("bench: " + e.Message); return 2; }
 
-AeLab.Lab.Init(seed: 0, threads: o.Threads, device: "cpu");
+Lab.Init(seed: 0, threads: o.Threads, device: "cpu");
 var json = new JsonSerializerOptions { WriteIndented = true };
 
 if (o.Case != null)
@@ -32,7 +32,7 @@ if (o.PipelineCase != null)
     return 0;
 }
 
-var env = AeLab.Lab.Current;
+var env = Lab.Current;
 var report = new Report(o, env);
 report.Header();
 

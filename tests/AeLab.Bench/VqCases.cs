@@ -1,3 +1,4 @@
+using AeLab.Data;
 using AeLab.Models.Quantization;
 using AeLab.Models.VqGan;
 using static TorchSharp.torch;
@@ -32,10 +33,10 @@ public static class VqCases
             {
                 var m = Model();
                 var d = new PatchDiscriminator();
-                var trainer = new VqGanTrainer(m, d, new VqGanLossSettings(DiscriminatorStart: 0));
+                var step = new VqGanStep(m, d, new VqGanLossSettings(DiscriminatorStart: 0));
                 var both = new Pair(m, d);
-                // The trainer owns its optimizers and steps them itself: the timed "loss" is its whole step.
-                return new Built(both, x => { foreach (var t in trainer.TrainStep(x).Values) t.Dispose(); return NoOp(); },
+                // The step owns its optimizers and steps them itself: the timed "loss" is its whole step.
+                return new Built(both, x => { using (NewDisposeScope()) step.Step(new Batch(x)); return NoOp(); },
                     x => m.Decode(m.Encode(x)), optim.SGD(new[] { Idle }, 0.0));
             },
             // Generator fwd+bwd, plus the discriminator: on the reconstruction with gradients (3×), on the originals for

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AeLab.Runtime;
 
 namespace AeLab.Runner.Report;
 
@@ -32,12 +33,8 @@ public sealed class Assets
     /// <summary>The runner's folder in the source tree (where package.json and node_modules live).</summary>
     public static string FindRunnerDir()
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "package.json")) && File.Exists(Path.Combine(d.FullName, "AeLab.Runner.csproj"))) return d.FullName;
-            var inRepo = Path.Combine(d.FullName, "lib", "AeLab.Runner");
-            if (File.Exists(Path.Combine(inRepo, "package.json"))) return inRepo;
-        }
-        throw new DirectoryNotFoundException("lib/AeLab.Runner (with package.json) not found above " + AppContext.BaseDirectory);
+        var dir = Course.Root is { } root ? Path.Combine(root, "lib", "AeLab.Runner") : null;
+        if (dir is not null && File.Exists(Path.Combine(dir, "package.json"))) return dir;
+        throw new DirectoryNotFoundException("lib/AeLab.Runner (with package.json) not found: run the runner from inside the course folder (" + AppContext.BaseDirectory + ")");
     }
 }

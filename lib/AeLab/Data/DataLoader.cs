@@ -1,3 +1,4 @@
+using AeLab.Runtime;
 using System.Collections;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using AeLab.Runtime;
 using static TorchSharp.torch;
 
 namespace AeLab.Data;
@@ -55,7 +56,7 @@ public static class FashionMnist
     }
 
     /// <summary>data/fashion-mnist in the course folder.</summary>
-    public static string LocalFolder => Path.Combine(RepoPaths.DataDir, "fashion-mnist");
+    public static string LocalFolder => Path.Combine(Course.DataFolder, "fashion-mnist");
 
     /// <summary>The folders searched, in order. The first two, when set, are the only place looked at.</summary>
     public static IEnumerable<(string Where, string? Dir)> SearchOrder(string? path) =>

@@ -1,6 +1,7 @@
-using Parquet;
+using AeLab.Runtime;
 using Parquet.Data;
 using Parquet.Schema;
+using Parquet;
 
 namespace AeLab.Data;
 
@@ -29,7 +30,7 @@ public static class HuggingFaceParquet
     static string BaseUrlSetting => _baseUrl is not null ? "HuggingFaceParquet.BaseUrl" : $"the environment variable {BaseUrlVariable}";
 
     /// <summary>Local cache (git-ignored): data/cache/hf/&lt;owner&gt;/&lt;name&gt;/&lt;file&gt;.</summary>
-    public static string CacheDir => Path.Combine(RepoPaths.DataDir, "cache", "hf");
+    public static string CacheDir => Path.Combine(Course.DataFolder, "cache", "hf");
 
     /// <summary>
     /// Downloads (once) the given shard files of a dataset repository from the hub's URL layout

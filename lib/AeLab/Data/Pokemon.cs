@@ -1,3 +1,4 @@
+using AeLab.Runtime;
 using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ public static partial class Pokemon
     public static ImageDataset Load(int size = 128, string split = "train", string? root = null)
     {
         if (split is not ("train" or "val" or "all")) throw new ArgumentException($"split must be \"train\", \"val\" or \"all\" (got \"{split}\").", nameof(split));
-        root ??= Path.Combine(RepoPaths.DataDir, "pokemon");
+        root ??= Path.Combine(Course.DataFolder, "pokemon");
         string exact = Path.Combine(root, size.ToString());
         string? dir = HasPngs(exact) ? exact : LargestSize(root);
         if (dir is null)

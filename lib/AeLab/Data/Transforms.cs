@@ -74,9 +74,6 @@ public static class Transforms
     /// <summary>[0, 1] → [-1, 1] (the seeds' Normalize([0.5], [0.5])).</summary>
     public static BatchTransform NormalizeMinusOneToOne() => (x, _) => x.mul(2).sub(1);
 
-    /// <summary>Keeps [0, 1] (for models with a sigmoid output).</summary>
-    public static BatchTransform Identity() => (x, _) => x;
-
     /// <summary>The seed's training augmentation at <paramref name="size"/>: resize, flip, ±10° rotation, colour jitter, then [-1, 1] when <paramref name="minusOneToOne"/>.</summary>
     public static BatchTransform Augment(int size, bool minusOneToOne = false) => minusOneToOne
         ? Compose(Resize(size), RandomHorizontalFlip(), RandomRotation(), ColorJitter(), NormalizeMinusOneToOne())

@@ -17,9 +17,15 @@ public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Att
 }
 
 /// <summary>
+/// A type whose short ToString() is how a notebook should show it (a training result, an epoch, the lab's
+/// environment) instead of the kernel's default table of every property. Mark the type with this interface and
+/// <c>[TypeFormatterSource(typeof(DisplayFormatterSource))]</c>.
+/// </summary>
+public interface ISummary { }
+
+/// <summary>
 /// Formatters for <see cref="Picture"/> and <see cref="Plot"/>, and for the summaries lessons end cells with
-/// (<see cref="LabEnvironment"/>, <see cref="Training.TrainResult"/>, <see cref="Training.EpochRecord"/>): those show
-/// their one- or two-line ToString() instead of the kernel's default table of every property.
+/// (any <see cref="ISummary"/>): those show their one- or two-line ToString().
 /// </summary>
 public sealed class DisplayFormatterSource
 {
@@ -86,5 +92,5 @@ public sealed class DisplayFormatterSource
         }
     }
 
-    static bool IsSummary(object instance) => instance is LabEnvironment or Training.TrainResult or Training.EpochRecord;
+    static bool IsSummary(object instance) => instance is ISummary;
 }

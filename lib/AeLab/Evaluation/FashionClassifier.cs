@@ -1,8 +1,8 @@
+using AeLab.Core;
 using AeLab.Data;
-using AeLab.Models;
-using AeLab.Training;
-using TorchSharp;
+using AeLab.Models.Layers;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Evaluation;
@@ -13,7 +13,7 @@ namespace AeLab.Evaluation;
 /// a 3136 → <see cref="FeatureSize"/> fully connected layer with ReLU (the features), dropout, and a linear layer
 /// to the 10 class logits. Input: images [N, 1, 28, 28] in [0, 1].
 /// </summary>
-public sealed class FashionClassifier : nn.Module<Tensor, Tensor>
+public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
 {
     readonly ReliableConv2d conv1;   // one input channel: the few-channel path (see ReliableConv2d)
     readonly Conv2d conv2, conv3;
@@ -70,41 +70,12 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>
         return new LossOutput(ce, new Dictionary<string, Tensor> { ["ce"] = ce.detach(), ["accuracy"] = accuracy });
     }
 
-    /// <summary>
-    /// Trains with Adam (one-cycle learning rate) on labelled batches; the history holds "ce" and "accuracy" per
-    /// epoch, and "val_ce", "val_accuracy" when <paramref name="validation"/> is given. Each step runs in the
-    /// trainer's dispose scope.
-    /// </summary>
-    public TrainResult Fit(IEnumerable<Batch> train, int epochs, double learningRate = 1e-3, IEnumerable<Batch>? validation = null,
-        bool quiet = false)
-    {
-        var optimizer = optim.Adam(parameters(), learningRate);
-        var trainer = new Trainer(this, optimizer)
-        {
-            Step = b =>
-            {
-                optimizer.zero_grad();
-                var o = Loss(b);
-                o.Loss.backward();
-                optimizer.step();
-                return o;
-            },
-            Validation = validation,
-            ValidationStep = Loss,
-            Schedule = Schedule.OneCycle(learningRate),
-            Quiet = quiet,
-        };
-        var result = trainer.Fit(train, epochs);
-        eval();
-        return result;
-    }
-
     /// <summary>Features of many images [N, 1, 28, 28], in evaluation mode and batches, as float32 on the CPU.</summary>
     public Tensor FeaturesOf(Tensor images, int batchSize = 500)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1.");
-        var device = fc.weight!.device;
+        var device = this.DeviceOf();
         bool wasTraining = training;
         eval();
         try
@@ -129,7 +100,7 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Labels is null) throw new ArgumentException("Accuracy needs a dataset with labels.", nameof(data));
-        var device = fc.weight!.device;
+        var device = this.DeviceOf();
         bool wasTraining = training;
         eval();
         try

@@ -1,6 +1,5 @@
-using System.Diagnostics;
+using AeLab.Core;
 using AeLab.Data;
-using AeLab.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,6 +19,8 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
 
     public int LatentSize => autoencoder.LatentSize;
     public MlpAutoencoder Autoencoder => autoencoder;
+    public long[] InputShape => autoencoder.InputShape;
+    public long[] LatentShape => autoencoder.LatentShape;
 
     /// <summary>D: z → logit of "z came from the prior".</summary>
     public Sequential Discriminator => discriminator;
@@ -36,13 +37,13 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
     }
 
     /// <summary>Draws n codes from the prior N(0, I).</summary>
-    public Tensor Prior(int n) => randn(n, LatentSize, device: discriminator.parameters().First().device);
+    public Tensor Prior(int n) => randn(n, LatentSize, device: this.DeviceOf());
 
     public Tensor Encode(Tensor x) => autoencoder.Encode(x);
     public Tensor Decode(Tensor z) => autoencoder.Decode(z);
     public override Tensor forward(Tensor x) => autoencoder.forward(x);
 
-    /// <summary>Reconstruction loss only (the adversarial parts need their own optimizers: see <see cref="TrainStep"/>).</summary>
+    /// <summary>Reconstruction loss only (the adversarial parts need their own optimizers: see <see cref="CreateStep"/>).</summary>
     public LossOutput Loss(Tensor x) => autoencoder.Loss(x);
 
     /// <summary>Decodes draws of the prior: meaningful once the codes match the prior.</summary>
@@ -60,68 +61,53 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
         optim.Adam(discriminator.parameters(), discriminatorLr, beta1: 0.5),
         optim.Adam(autoencoder.Encoder.parameters(), regularizationLr, beta1: 0.5));
 
-    /// <summary>
-    /// One AAE step on batch x: (1) reconstruction update of encoder and decoder; (2) D learns prior draws → 1,
-    /// codes → 0; (3) the encoder learns to make D say 1 for its codes. Returns the three losses.
-    /// </summary>
-    public (double Reconstruction, double Discriminator, double Generator) TrainStep(Tensor x, Optimizers opt)
-    {
-        using var _ = NewDisposeScope();
-        train();
-
-        opt.Reconstruction.zero_grad();
-        var rec = autoencoder.Loss(x).Loss;
-        rec.backward();
-        opt.Reconstruction.step();
-
-        opt.Discriminator.zero_grad();
-        var fake = Encode(x).detach();
-        var real = Prior((int)x.shape[0]);
-        var dReal = discriminator.forward(real);
-        var dFake = discriminator.forward(fake);
-        var dLoss = nn.functional.binary_cross_entropy_with_logits(dReal, ones_like(dReal))
-                  + nn.functional.binary_cross_entropy_with_logits(dFake, zeros_like(dFake));
-        dLoss.backward();
-        opt.Discriminator.step();
-
-        opt.Generator.zero_grad();
-        var dCodes = discriminator.forward(Encode(x));
-        var gLoss = nn.functional.binary_cross_entropy_with_logits(dCodes, ones_like(dCodes));
-        gLoss.backward();
-        opt.Generator.step();
-
-        return (rec.item<float>(), dLoss.item<float>(), gLoss.item<float>());
-    }
+    /// <summary>The training step for <c>Trainer</c>, with the three optimizers of <see cref="CreateOptimizers"/>:
+    /// <c>new Trainer(aae, aae.CreateStep())</c>.</summary>
+    public AdversarialStep CreateStep(double lr = 1e-3, double discriminatorLr = 2e-4, double regularizationLr = 5e-4) =>
+        new(this, CreateOptimizers(lr, discriminatorLr, regularizationLr));
 
     /// <summary>
-    /// Trains for <paramref name="epochs"/> passes over <paramref name="batches"/> with <see cref="TrainStep"/>,
-    /// reporting per epoch the mean "loss" (reconstruction), "d_loss" and "g_loss".
+    /// One AAE step on a batch: (1) reconstruction update of encoder and decoder; (2) D learns prior draws → 1,
+    /// codes → 0; (3) the encoder learns to make D say 1 for its codes. Reports "loss" (the reconstruction loss),
+    /// "d_loss" and "g_loss".
     /// </summary>
-    public TrainResult Fit(IEnumerable<Batch> batches, int epochs, double lr = 1e-3, double discriminatorLr = 2e-4, double regularizationLr = 5e-4,
-        Action<EpochRecord>? onEpoch = null)
+    public sealed class AdversarialStep(AdversarialAutoencoder model, Optimizers optimizers) : IMultiStep
     {
-        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be at least 1.");
-        var opt = CreateOptimizers(lr, discriminatorLr, regularizationLr);
-        var history = new List<EpochRecord>();
-        // Streamed batches (a data loader) are freed after their step; a list reused every epoch is not.
-        bool dispose = batches is not System.Collections.ICollection;
-        var total = Stopwatch.StartNew();
-        for (int e = 1; e <= epochs; e++)
+        public Optimizers Optimizers { get; } = optimizers;
+
+        LossOutput IMultiStep.Step(Batch batch) => Run(batch.X);
+
+        /// <summary>The three updates on images <paramref name="x"/>; the losses are detached.</summary>
+        public LossOutput Run(Tensor x)
         {
-            var sw = Stopwatch.StartNew();
-            double r = 0, d = 0, g = 0; int n = 0;
-            foreach (var b in batches)
-            {
-                var s = TrainStep(b.X, opt);
-                r += s.Reconstruction; d += s.Discriminator; g += s.Generator; n++;
-                if (dispose) b.Dispose();
-            }
-            if (n == 0) throw new ArgumentException("The batches were empty: give a data loader with at least one batch.", nameof(batches));
-            var rec = new EpochRecord(e, new Dictionary<string, double> { ["loss"] = r / n, ["d_loss"] = d / n, ["g_loss"] = g / n }, sw.Elapsed.TotalSeconds);
-            history.Add(rec);
-            onEpoch?.Invoke(rec);
+            var opt = Optimizers;
+            model.train();
+
+            opt.Reconstruction.zero_grad();
+            var rec = model.autoencoder.Loss(x).Loss;
+            rec.backward();
+            opt.Reconstruction.step();
+
+            opt.Discriminator.zero_grad();
+            var fake = model.Encode(x).detach();
+            var real = model.Prior((int)x.shape[0]);
+            var dReal = model.discriminator.forward(real);
+            var dFake = model.discriminator.forward(fake);
+            var dLoss = nn.functional.binary_cross_entropy_with_logits(dReal, ones_like(dReal))
+                      + nn.functional.binary_cross_entropy_with_logits(dFake, zeros_like(dFake));
+            dLoss.backward();
+            opt.Discriminator.step();
+
+            opt.Generator.zero_grad();
+            var dCodes = model.discriminator.forward(model.Encode(x));
+            var gLoss = nn.functional.binary_cross_entropy_with_logits(dCodes, ones_like(dCodes));
+            gLoss.backward();
+            opt.Generator.step();
+
+            return new LossOutput(rec.detach(), new Dictionary<string, Tensor> { ["d_loss"] = dLoss.detach(), ["g_loss"] = gLoss.detach() });
         }
-        eval();
-        return new TrainResult(history, total.Elapsed.TotalSeconds);
+
+        /// <summary>The reconstruction loss on a validation batch.</summary>
+        public LossOutput Validate(Batch batch) => model.Loss(batch.X);
     }
 }

@@ -1,5 +1,7 @@
-using TorchSharp;
+using AeLab.Core;
+using AeLab.Models.Layers;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -22,16 +24,26 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     readonly ConvTranspose2d decoderInput;
 
     public int InChannels { get; }
+
+    /// <summary>Channels of the latent map (its side is the image side / 8).</summary>
     public int LatentChannels { get; }
+
+    /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of 8).</summary>
+    public int ImageSize { get; }
+
+    public long[] InputShape => new long[] { InChannels, ImageSize, ImageSize };
+    public long[] LatentShape => new long[] { LatentChannels, ImageSize / 8, ImageSize / 8 };
 
     /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
     public double KlWeight { get; set; }
 
-    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1) : base(nameof(ConvVae))
+    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128) : base(nameof(ConvVae))
     {
+        if (imageSize < 8 || imageSize % 8 != 0) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be a positive multiple of 8 (three stride-2 stages).");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be at least 1.");
         if (latentChannels < 1) throw new ArgumentOutOfRangeException(nameof(latentChannels), latentChannels, "latentChannels must be at least 1.");
         InChannels = inChannels;
+        ImageSize = imageSize;
         LatentChannels = latentChannels;
         KlWeight = klWeight;
         encoder = Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128), ConvBlock(128, 256));
@@ -52,7 +64,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
         CheckInput(x);
-        using var xl = ChannelsLast(x);
+        using var xl = Layouts.ChannelsLast(x);
         using var h = encoder.forward(xl);
         using var mu = fcMu.forward(h);
         using var logvar = fcVar.forward(h);
@@ -70,7 +82,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Images in [−1, 1], [N, C, 8·h, 8·w] for a latent [N, latentChannels, h, w].</summary>
     public Tensor Decode(Tensor z)
     {
-        using var zl = ChannelsLast(z);
+        using var zl = Layouts.ChannelsLast(z);
         using var h = decoderInput.forward(zl);
         using var y = decoder.forward(h);
         using var t = y.tanh();
@@ -111,24 +123,12 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
         }
     }
 
-    /// <summary>Decodes n draws from N(0, I) at the latent size of <paramref name="imageSize"/>-pixel images.</summary>
-    public Tensor Sample(int n, int imageSize)
+    /// <summary>Decodes n draws from N(0, I) at the latent size of <see cref="ImageSize"/>-pixel images.</summary>
+    public Tensor Sample(int n)
     {
-        if (imageSize % 8 != 0) throw new ArgumentException($"imageSize {imageSize} must be a multiple of 8 (three stride-2 stages).", nameof(imageSize));
-        using var z = randn(n, LatentChannels, imageSize / 8, imageSize / 8, device: fcMu.weight!.device);
+        using var z = randn(n, LatentChannels, ImageSize / 8, ImageSize / 8, device: this.DeviceOf());
         return Decode(z);
     }
-
-    /// <summary>Decodes n prior draws at 128×128 pixels (use <see cref="Sample(int, int)"/> for another size).</summary>
-    public Tensor Sample(int n) => Sample(n, 128);
-
-    /// <summary>
-    /// The same tensor stored channels-last (NHWC in memory, still indexed [N, C, H, W]). libtorch's CPU
-    /// convolutions and transposed convolutions run about twice as fast (forward + backward) on that layout here
-    /// (each layer of this model at 512 px, timed both ways side by side), and every layer after keeps it; the
-    /// public outputs are made contiguous again (plain NCHW), so callers see no difference.
-    /// </summary>
-    internal static Tensor ChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     void CheckInput(Tensor x)
     {

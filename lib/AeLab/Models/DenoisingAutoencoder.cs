@@ -1,3 +1,4 @@
+using AeLab.Core;
 using static TorchSharp.torch;
 
 namespace AeLab.Models;
@@ -15,6 +16,8 @@ public sealed class DenoisingAutoencoder : nn.Module<Tensor, Tensor>, IAutoencod
     public double Sigma { get; }
 
     public MlpAutoencoder Inner => inner;
+    public long[] InputShape => inner.InputShape;
+    public long[] LatentShape => inner.LatentShape;
 
     public DenoisingAutoencoder(double sigma = 0.5, MlpAutoencoder? inner = null) : base(nameof(DenoisingAutoencoder))
     {

@@ -1,5 +1,6 @@
-using TorchSharp;
+using AeLab.Core;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Models;
@@ -17,6 +18,8 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     public int InputSize { get; }
     public int LatentSize { get; }
     public long[] ImageShape { get; }
+    public long[] InputShape => ImageShape;
+    public long[] LatentShape => new long[] { LatentSize };
     public ReconstructionLoss LossKind { get; }
 
     /// <param name="imageShape">Shape of one input, e.g. [1, 28, 28]; its product is the input size.</param>
@@ -81,5 +84,5 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     public LossOutput Loss(Tensor input, Tensor target) =>
         Reconstruction.FromLogits(DecodeLogits(Encode(input)), target.reshape(target.shape[0], InputSize), LossKind);
 
-    public Tensor Sample(int n) => Decode(randn(n, LatentSize, device: encoder.parameters().First().device));
+    public Tensor Sample(int n) => Decode(randn(n, LatentSize, device: this.DeviceOf()));
 }

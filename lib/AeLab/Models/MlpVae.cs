@@ -1,5 +1,6 @@
-using TorchSharp;
+using AeLab.Core;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -16,25 +17,29 @@ public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
     readonly long[] _imageShape;
 
     /// <summary>Size of the latent code h.</summary>
-    public int LatentDim { get; }
+    public int LatentSize { get; }
+
+    /// <summary>The shape of one input, [1, 28, 28] by default.</summary>
+    public long[] InputShape => _imageShape.ToArray();
+    public long[] LatentShape => new long[] { LatentSize };
 
     /// <summary>Weight of the KL term (1 = the true ELBO; other values give a β-VAE).</summary>
     public double KlWeight { get; set; } = 1.0;
 
-    /// <param name="latentDim">h: 10 in the source notebook, 2 to draw the latent space.</param>
+    /// <param name="latentSize">h: 10 in the source notebook, 2 to draw the latent space.</param>
     /// <param name="hidden">Width of the single hidden layer on each side (128 in the source).</param>
     /// <param name="imageShape">Shape of one input, [C, H, W]; default Fashion-MNIST's [1, 28, 28].</param>
-    public MlpVae(int latentDim = 10, int hidden = 128, long[]? imageShape = null) : base(nameof(MlpVae))
+    public MlpVae(int latentSize = 10, int hidden = 128, long[]? imageShape = null) : base(nameof(MlpVae))
     {
-        if (latentDim < 1) throw new ArgumentOutOfRangeException(nameof(latentDim), latentDim, "latentDim must be at least 1.");
+        if (latentSize < 1) throw new ArgumentOutOfRangeException(nameof(latentSize), latentSize, "latentSize must be at least 1.");
         if (hidden < 1) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "hidden must be at least 1.");
         _imageShape = imageShape ?? new long[] { 1, 28, 28 };
         long inputDim = _imageShape.Aggregate(1L, (a, b) => a * b);
-        LatentDim = latentDim;
+        LatentSize = latentSize;
         fc1 = Linear(inputDim, hidden);
-        fcMu = Linear(hidden, latentDim);
-        fcLogvar = Linear(hidden, latentDim);
-        fc4 = Linear(latentDim, hidden);
+        fcMu = Linear(hidden, latentSize);
+        fcLogvar = Linear(hidden, latentSize);
+        fc4 = Linear(latentSize, hidden);
         fc5 = Linear(hidden, inputDim);
         RegisterComponents();
     }
@@ -97,7 +102,7 @@ public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Decodes n draws from the prior N(0, I).</summary>
     public Tensor Sample(int n)
     {
-        using var z = randn(n, LatentDim, device: fc1.weight!.device);
+        using var z = randn(n, LatentSize, device: this.DeviceOf());
         return Decode(z);
     }
 

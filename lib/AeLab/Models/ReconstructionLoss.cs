@@ -1,3 +1,4 @@
+using AeLab.Core;
 using static TorchSharp.torch;
 
 namespace AeLab.Models;

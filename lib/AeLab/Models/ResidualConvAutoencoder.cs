@@ -1,5 +1,7 @@
-using TorchSharp;
+using AeLab.Core;
+using AeLab.Models.Layers;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Models;
@@ -19,6 +21,8 @@ public sealed class ResidualConvAutoencoder : nn.Module<Tensor, Tensor>, IAutoen
 
     public int ImageSize { get; }
     public int LatentSize { get; }
+    public long[] InputShape => new long[] { 3, ImageSize, ImageSize };
+    public long[] LatentShape => new long[] { LatentSize };
 
     public ResidualConvAutoencoder(int latentSize = 128, int width = 32, int convsPerSide = 4, int imageSize = 64)
         : base(nameof(ResidualConvAutoencoder))
@@ -83,23 +87,5 @@ public sealed class ResidualConvAutoencoder : nn.Module<Tensor, Tensor>, IAutoen
     }
 
     /// <summary>Decodes N(0, I) codes. The codes of real images are not N(0, I), so these are not faces: why a plain AE is no generator.</summary>
-    public Tensor Sample(int n) => Decode(randn(n, LatentSize, device: decoder.parameters().First().device));
-}
-
-/// <summary>
-/// Normalises each sample's feature vector to zero mean and unit variance (no learned scale).
-/// This is what the course's <c>InstanceNorm1d(4096)</c> does to a [B, 4096] input: PyTorch reads a 2-D
-/// input as one unbatched [C, L] sample and normalises every row over its 4096 values.
-/// </summary>
-public sealed class RowNorm : nn.Module<Tensor, Tensor>
-{
-    readonly double eps;
-    public RowNorm(double eps = 1e-5) : base(nameof(RowNorm)) => this.eps = eps;
-
-    public override Tensor forward(Tensor x)
-    {
-        var mean = x.mean(new long[] { 1 }, keepdim: true);
-        var variance = x.var(1, unbiased: false, keepdim: true);
-        return (x - mean) / (variance + eps).sqrt();
-    }
+    public Tensor Sample(int n) => Decode(randn(n, LatentSize, device: this.DeviceOf()));
 }

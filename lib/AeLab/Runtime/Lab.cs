@@ -1,7 +1,6 @@
-using AeLab.Runtime;
 using TorchSharp;
 
-namespace AeLab;
+namespace AeLab.Runtime;
 
 /// <summary>
 /// What <see cref="Lab.Init"/> set up; prints as the one-line summary lessons show (<see cref="Native"/> holds the
@@ -9,7 +8,7 @@ namespace AeLab;
 /// </summary>
 [AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed record LabEnvironment(
-    string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native)
+    string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native) : Display.ISummary
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} · libtorch {LibTorchVersion} · device {Device.type.ToString().ToLowerInvariant()} · " +
@@ -23,13 +22,16 @@ public sealed record LabEnvironment(
 /// Switches, all optional environment variables:
 /// <list type="bullet">
 /// <item><c>AELAB_SMOKE=1</c>: smoke mode (tiny data and epochs; what CI runs). Lessons read it through <see cref="Smoke"/>.</item>
+/// <item><c>AELAB_SEED=n</c>: replaces the seed a lesson passes to <see cref="Init"/>, to check that a lesson's
+/// words hold for another seed without editing it.</item>
 /// <item><c>AELAB_DEVICE=cpu|cuda</c>: force a device; default is CUDA when available, else CPU.</item>
 /// <item><c>AELAB_THREADS=n</c>: CPU threads for libtorch; default is the machine's core count.</item>
 /// </list>
 /// </remarks>
 public static class Lab
 {
-    public const string SmokeVariable = "AELAB_SMOKE";
+    public const string SmokeVariable = Course.SmokeVariable;
+    public const string SeedVariable = "AELAB_SEED";
     public const string DeviceVariable = "AELAB_DEVICE";
     public const string ThreadsVariable = "AELAB_THREADS";
 
@@ -37,7 +39,7 @@ public static class Lab
     static LabEnvironment? _environment;
 
     /// <summary>True in smoke mode (<c>AELAB_SMOKE=1</c>): lessons shrink data and epochs so they run in seconds.</summary>
-    public static bool Smoke => IsTruthy(Environment.GetEnvironmentVariable(SmokeVariable));
+    public static bool Smoke => Course.Smoke;
 
     /// <summary>Picks the full-mode or the smoke-mode value of a setting.</summary>
     public static T Pick<T>(T full, T smoke) => Smoke ? smoke : full;
@@ -52,7 +54,7 @@ public static class Lab
     /// Loads the natives, picks the device, sets the thread count and seeds every generator.
     /// Safe to call again (for example to reseed).
     /// </summary>
-    /// <param name="seed">Seed for torch (CPU and CUDA) and <see cref="Random"/>.</param>
+    /// <param name="seed">Seed for torch (CPU and CUDA); AELAB_SEED, when set, replaces it.</param>
     /// <param name="threads">libtorch CPU threads; default AELAB_THREADS or the core count.</param>
     /// <param name="device">"cpu", "cuda" or null/"auto" (default AELAB_DEVICE, else CUDA when available).</param>
     public static LabEnvironment Init(long seed = 0, int? threads = null, string? device = null)
@@ -62,6 +64,7 @@ public static class Lab
         int n = threads ?? ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable)) ?? Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "threads must be at least 1.");
         torch.set_num_threads(n);
+        seed = ParseSeed(Environment.GetEnvironmentVariable(SeedVariable)) ?? seed;
         Seed(seed);
         var tsVersion = typeof(torch).Assembly.GetName().Version;
         _environment = new LabEnvironment(
@@ -70,16 +73,12 @@ public static class Lab
         return _environment;
     }
 
-    /// <summary>Shared C# random source, reseeded by <see cref="Seed"/> (shuffles, augmentation choices).</summary>
-    public static Random Random { get; private set; } = new(0);
-
-    /// <summary>Seeds torch (CPU and, when present, CUDA) and <see cref="Random"/>: same seed, same numbers.</summary>
+    /// <summary>Seeds torch (CPU and, when present, CUDA): same seed, same numbers (shuffles and augmentation draw from torch).</summary>
     public static void Seed(long seed)
     {
         NativeLoader.EnsureLoaded();
         torch.manual_seed(seed);
         if (_device?.type == DeviceType.CUDA) torch.cuda.manual_seed_all(seed);
-        Random = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
     }
 
     static torch.Device ChooseDevice(string? request)
@@ -125,6 +124,10 @@ public static class Lab
         throw new ArgumentException($"{ThreadsVariable}='{s}' is not a positive whole number of threads.");
     }
 
-    static bool IsTruthy(string? s) =>
-        s != null && (s.Trim() is "1" || s.Trim().Equals("true", StringComparison.OrdinalIgnoreCase) || s.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
+    static long? ParseSeed(string? s)
+    {
+        if (string.IsNullOrWhiteSpace(s)) return null;
+        if (long.TryParse(s, out var n)) return n;
+        throw new ArgumentException($"{SeedVariable}='{s}' is not a whole number; unset it to use the lesson's seed.");
+    }
 }

@@ -1,3 +1,4 @@
+using AeLab.Runtime;
 using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -37,20 +38,27 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var state = model.state_dict().Select(kv => (kv.Key, kv.Value)).ToList();
+        var configJson = config switch { null => null, _ => JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json) };
+        Write(path, model.GetType().FullName ?? model.GetType().Name, state, optimizer, epoch, configJson, history, schedulerSteps, wrapStream);
+    }
+
+    static void Write(string path, string modelName, IReadOnlyList<(string Name, Tensor Value)> state, optim.Optimizer? optimizer, int epoch,
+        string? configJson, IReadOnlyList<EpochRecord>? history, long schedulerSteps, Func<Stream, Stream>? wrapStream)
+    {
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full)!;
         CreateFolder(full, dir);
 
-        var state = model.state_dict();
         var header = new CheckpointHeader
         {
-            Model = model.GetType().FullName ?? model.GetType().Name,
+            Model = modelName,
             Epoch = epoch,
-            Config = config switch { null => null, _ => JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json) },
+            Config = configJson,
             History = CheckpointHeader.FromHistory(history ?? Array.Empty<EpochRecord>()),
             Tensors = state.Select(kv => new CheckpointHeader.TensorEntry
             {
-                Name = kv.Key, DType = kv.Value.dtype.ToString(), Shape = kv.Value.shape,
+                Name = kv.Name, DType = kv.Value.dtype.ToString(), Shape = kv.Value.shape,
             }).ToList(),
             Optimizer = optimizer?.GetType().Name,
             SchedulerSteps = schedulerSteps,
@@ -154,70 +162,91 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Lessons call this so re-running a cell is instant: when <paramref name="path"/> exists (and was saved
-    /// with the same <paramref name="config"/>) the weights and history are loaded; otherwise <paramref name="train"/>
-    /// runs and the result is saved. In smoke mode the path gets a "smoke" folder, so a smoke run never
-    /// loads or overwrites a full run's weights.
+    /// Lessons call this so a lesson opens in seconds, in this order: the learner's own checkpoint at
+    /// <paramref name="path"/> when it was saved with the same <paramref name="config"/>; else, for a lesson's full-mode
+    /// checkpoint (<c>Course.Checkpoint(lesson, name)</c>), the shipped weights in notebooks/weights when their
+    /// configuration matches (checked against weights.json's SHA-256); else <paramref name="train"/> runs and the
+    /// result is saved at <paramref name="path"/>. <c>AELAB_TRAIN=1</c> skips both loads and trains; smoke mode never
+    /// uses shipped weights (its path is a smoke folder). The cell's output says which happened.
     /// </summary>
+    /// <param name="evaluate">Validation metrics of the model as it is now; used when exporting shipped weights
+    /// (<c>AELAB_EXPORT_WEIGHTS=1</c>, set by train-weights.sh) to keep float16 only where the metrics do not move.</param>
     public static TrainResult LoadOrTrain(string path, nn.Module model, Func<TrainResult> train,
-        object? config = null, optim.Optimizer? optimizer = null, bool quiet = false)
+        object? config = null, optim.Optimizer? optimizer = null, bool quiet = false,
+        Func<IReadOnlyDictionary<string, double>>? evaluate = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var p = ForMode(path);
-        if (File.Exists(p))
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        void Say(string line) { if (!quiet) Console.WriteLine(line); }
+        var json = config == null ? null : JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json);
+        var lesson = ShippedWeights.LessonOf(path);
+        if (Course.Train)
+            Say($"{Course.TrainVariable}=1: training (nothing is loaded; '{path}' is written when training ends).");
+        else
         {
-            var info = Info(p);
-            var json = config == null ? null : JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json);
-            if (json == null || info.ConfigJson == json)
+            if (File.Exists(path))
             {
-                Load(p, model, optimizer);
-                if (!quiet) Console.WriteLine($"Loaded {info.ModelType.Split('.').Last()} from '{p}' (epoch {info.Epoch}). Delete the file to train again.");
-                return new TrainResult(info.History, 0, fromCheckpoint: true);
+                var info = Info(path);
+                if (json == null || info.ConfigJson == json)
+                {
+                    Load(path, model, optimizer);
+                    Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
+                    return new TrainResult(info.History, 0, fromCheckpoint: true);
+                }
+                Say($"'{path}' was saved with another configuration ({info.ConfigJson}); training anew.");
             }
-            if (!quiet) Console.WriteLine($"'{p}' was saved with another configuration ({info.ConfigJson}); training anew.");
+            else if (lesson is { } owner && ShippedWeights.Find(owner.Lesson, owner.Name) is { } shipped)
+            {
+                if (shipped.Config == json)
+                {
+                    var file = ShippedWeights.Verified(shipped);
+                    var info = Load(file, model);
+                    Say($"Loaded the shipped weights '{shipped.File}' ({shipped.DType}, {shipped.Epochs} epochs, trained in {TrainFormat.Duration(shipped.TrainingSeconds)} on {shipped.Machine}). " +
+                        $"To train it yourself: set {Course.TrainVariable}=1 (or run the lessons with --train).");
+                    return new TrainResult(info.History, 0, fromCheckpoint: true);
+                }
+                Say($"The shipped weights '{shipped.File}' were trained with another configuration ({shipped.Config}) than this lesson's ({json}); training instead.");
+            }
         }
         var result = train();
         if (result.Diverged)
         {
-            if (!quiet) Console.WriteLine($"Not saving '{p}': {result.StopReason}");
+            Say($"Not saving '{path}': {result.StopReason}");
             return result;
         }
-        Save(p, model, optimizer, result.Epochs, config, result.History);
+        Save(path, model, optimizer, result.Epochs, config, result.History);
+        if (Course.ExportWeights && lesson is not null && !Course.Smoke) Export(path, model, optimizer, evaluate, Say);
         return result;
     }
 
-    /// <summary>The path used in the current mode: unchanged in a full run, with a "smoke" folder inserted in smoke mode.</summary>
-    public static string ForMode(string path)
+    /// <summary>Writes the trained checkpoint as shipped weights: float16 when <paramref name="evaluate"/> shows the same
+    /// metrics (within half a unit of the fourth significant digit) with the float16 weights, float32 otherwise.</summary>
+    static void Export(string path, nn.Module model, optim.Optimizer? optimizer, Func<IReadOnlyDictionary<string, double>>? evaluate, Action<string> say)
     {
-        if (!Lab.Smoke) return path;
-        var dir = System.IO.Path.GetDirectoryName(path) ?? "";
-        if (dir.Split('/', '\\').Contains("smoke")) return path;
-        return System.IO.Path.Combine(dir, "smoke", System.IO.Path.GetFileName(path));
-    }
-
-    /// <summary>
-    /// Where a lesson keeps a checkpoint: notebooks/checkpoints/&lt;lesson&gt;/&lt;name&gt;.ckpt (git-ignored),
-    /// found from the current folder (the notebook's folder in a kernel, or the repository root);
-    /// in smoke mode under a "smoke" folder there (see <see cref="ForMode"/>).
-    /// </summary>
-    public static string LessonPath(string lesson, string name)
-    {
-        if (string.IsNullOrWhiteSpace(lesson) || string.IsNullOrWhiteSpace(name))
-            throw new ArgumentException("Give a lesson folder name and a checkpoint name, e.g. LessonPath(\"01-autoencoder\", \"mlp\").");
-        var file = name.EndsWith(".ckpt", StringComparison.Ordinal) ? name : name + ".ckpt";
-        return ForMode(System.IO.Path.Combine(NotebooksFolder(), "checkpoints", lesson, file));
-    }
-
-    static string NotebooksFolder()
-    {
-        var cwd = Directory.GetCurrentDirectory();
-        for (var d = new DirectoryInfo(cwd); d != null; d = d.Parent)
+        bool half = false;
+        if (evaluate != null)
         {
-            if (d.Name == "notebooks" && Directory.Exists(System.IO.Path.Combine(d.FullName, "..", "lib"))) return d.FullName;
-            var sub = System.IO.Path.Combine(d.FullName, "notebooks");
-            if (Directory.Exists(sub) && Directory.Exists(System.IO.Path.Combine(d.FullName, "lib"))) return sub;
+            var full = evaluate();
+            var temp = path + ".half.tmp";
+            try
+            {
+                SaveWeightsOnly(path, temp, half: true);
+                Load(temp, model);
+                var halved = evaluate();
+                var moved = full.Where(kv => halved.TryGetValue(kv.Key, out var h) && Math.Abs(h - kv.Value) > 5e-5 * Math.Max(1, Math.Abs(kv.Value)))
+                                .Select(kv => $"{kv.Key} {kv.Value:G5} → {halved[kv.Key]:G5}").ToList();
+                half = moved.Count == 0;
+                say(half ? $"float16 weights give the same metrics ({string.Join(", ", full.Select(kv => $"{kv.Key} {kv.Value:G5}"))}): shipping float16."
+                         : $"float16 weights change the metrics ({string.Join(", ", moved)}): shipping float32.");
+            }
+            finally
+            {
+                File.Delete(temp);
+                Load(path, model, optimizer);
+            }
         }
-        return cwd;
+        var entry = ShippedWeights.Export(path, half);
+        say($"Shipped weights written: notebooks/weights/{entry.File} ({entry.DType}, {entry.Bytes / 1048576.0:F2} MiB).");
     }
 
     /// <summary>Reads and validates the file, loads the weights; returns the optimizer block unread.</summary>
@@ -232,7 +261,7 @@ public static class Checkpoint
         var state = model.state_dict();
         CheckFits(header, state, full, model);
 
-        long tensorBytes = header.Tensors.Sum(e => state[e.Name].NumberOfElements * state[e.Name].ElementSize);
+        long tensorBytes = header.Tensors.Sum(e => state[e.Name].NumberOfElements * ElementSize(FileType(e, full)));
         if (stream.Position + tensorBytes + 8 > payloadEnd)
             throw CheckpointFile.Damaged(full, $"it is truncated: its tensors need {tensorBytes} bytes but only {Math.Max(0, payloadEnd - stream.Position - 8)} follow the header");
 
@@ -243,7 +272,7 @@ public static class Checkpoint
             foreach (var e in header.Tensors)
             {
                 var target = state[e.Name];
-                var value = empty(e.Shape, dtype: target.dtype);
+                var value = empty(e.Shape, dtype: FileType(e, full));
                 loaded.Add((target, value));
                 value.ReadBytesFromStream(stream);
                 if (!allowNonFinite) RequireFinite(value, e.Name, full);
@@ -314,12 +343,50 @@ public static class Checkpoint
                 throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
             if (!t.shape.SequenceEqual(e.Shape))
                 throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
-            if (t.dtype.ToString() != e.DType)
+            // Shipped weights store floating tensors in half precision: they load into a float32 (or float64) model.
+            bool widened = e.DType == nameof(ScalarType.Float16) && t.is_floating_point();
+            if (t.dtype.ToString() != e.DType && !widened)
                 throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
         }
         var missing = state.Keys.Except(header.Tensors.Select(e => e.Name)).FirstOrDefault();
         if (missing != null)
             throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
+    }
+
+    static ScalarType FileType(CheckpointHeader.TensorEntry e, string path) =>
+        Enum.TryParse<ScalarType>(e.DType, out var t) ? t : throw CheckpointFile.Damaged(path, $"its tensor '{e.Name}' has the unknown type '{e.DType}'");
+
+    static long ElementSize(ScalarType t)
+    {
+        using var one = empty(new long[] { 1 }, dtype: t);
+        return one.ElementSize;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="source"/>'s weights without optimizer state to <paramref name="target"/> (atomically), with
+    /// its configuration and history; <paramref name="half"/> stores floating tensors as float16 (half the size; they
+    /// load into float32 models). Reads the file alone, no model needed: this is how shipped weights are made.
+    /// </summary>
+    public static void SaveWeightsOnly(string source, string target, bool half)
+    {
+        var full = RequireFile(source);
+        var (header, stream, _) = CheckpointFile.Open(full);
+        var tensors = new List<(string Name, Tensor Value)>();
+        try
+        {
+            using (stream)
+                foreach (var e in header.Tensors)
+                {
+                    var value = empty(e.Shape, dtype: FileType(e, full));
+                    value.ReadBytesFromStream(stream);
+                    tensors.Add((e.Name, half && value.is_floating_point() ? value.to(ScalarType.Float16) : value));
+                }
+            Write(target, header.Model, tensors, null, header.Epoch, header.Config, header.ToHistory(), 0, null);
+        }
+        finally
+        {
+            foreach (var (_, t) in tensors) t.Dispose();
+        }
     }
 
     static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";

@@ -4,7 +4,7 @@ namespace AeLab.Training;
 /// <remarks>Metric names: training metrics as the model names them ("loss", "mse", ...), validation
 /// metrics with a "val_" prefix, and "lr" (the learning rate at the end of the epoch).</remarks>
 [AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
-public sealed record EpochRecord(int Epoch, IReadOnlyDictionary<string, double> Metrics, double Seconds)
+public sealed record EpochRecord(int Epoch, IReadOnlyDictionary<string, double> Metrics, double Seconds) : AeLab.Display.ISummary
 {
     public double this[string metric] => Metrics.TryGetValue(metric, out var v)
         ? v
@@ -16,7 +16,7 @@ public sealed record EpochRecord(int Epoch, IReadOnlyDictionary<string, double> 
 
 /// <summary>What a training run produced: the per-epoch history (for loss curves), timing and how it ended.</summary>
 [AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
-public sealed class TrainResult
+public sealed class TrainResult : AeLab.Display.ISummary
 {
     public TrainResult(IReadOnlyList<EpochRecord> history, double seconds, string? stopReason = null, bool fromCheckpoint = false)
     {

@@ -1,22 +1,20 @@
 using System.Diagnostics;
+using AeLab.Core;
 using AeLab.Data;
-using AeLab.Models;
+using AeLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Training;
 
 /// <summary>
-/// A custom training step for models whose training is more than "minimise Loss" (GANs, adversarial
-/// autoencoders): it does its own zero_grad/backward/step on its own optimizers and returns the loss
-/// and metrics to report. The trainer still handles epochs, disposal, metrics, logs and progress.
-/// </summary>
-public delegate LossOutput TrainStep(Batch batch);
-
-/// <summary>
-/// Trains a model over batches for a number of epochs: optimizer and scheduler steps, per-epoch metrics
+/// The course's one training loop. It trains anything that computes a <see cref="LossOutput"/> for a batch (an
+/// <see cref="ITrainable"/>: every autoencoder, prior and classifier, or a loss function given to the constructor)
+/// with one optimizer, and models trained with several optimizers through their <see cref="IMultiStep"/>.
+/// Per epoch: optimizer and scheduler steps, metrics
 /// (training, and validation with a "val_" prefix), progress, TensorBoard/CSV logs, checkpoints and
-/// hooks. Set the options, then call <see cref="Fit(IEnumerable{Batch}, int)"/>; call it again with more epochs to continue.
+/// hooks. Every step runs in a dispose scope; batches from a streamed source (a data loader) are disposed after
+/// their step, batches of a materialised collection (reused every epoch) are not. Set the options, then call <see cref="Fit(IEnumerable{Batch}, int)"/>; call it again with more epochs to continue.
 /// </summary>
 /// <example>
 /// <code>
@@ -31,21 +29,33 @@ public delegate LossOutput TrainStep(Batch batch);
 public sealed class Trainer
 {
     readonly nn.Module _module;
-    readonly IAutoencoder? _autoencoder;
+    readonly Func<Batch, LossOutput> _loss;
+    readonly IMultiStep? _multiStep;
     readonly List<EpochRecord> _history = new();
     long _schedulerSteps;
     (CheckpointInfo Info, byte[]? Bytes)? _pendingOptimizer;
 
-    /// <summary>Trains <paramref name="model"/> (an nn.Module; an <see cref="IAutoencoder"/> unless <see cref="Step"/> is set) with <paramref name="optimizer"/>.</summary>
-    public Trainer(nn.Module model, optim.Optimizer optimizer)
+    /// <summary>Trains <paramref name="model"/> with <paramref name="optimizer"/> on <paramref name="loss"/>, by default the
+    /// model's own <see cref="ITrainable.Loss"/> (the same loss, without gradients, gives the validation metrics).</summary>
+    public Trainer(nn.Module model, optim.Optimizer optimizer, Func<Batch, LossOutput>? loss = null)
     {
         _module = model ?? throw new ArgumentNullException(nameof(model));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        _autoencoder = model as IAutoencoder;
+        _loss = loss ?? (model is ITrainable trainable ? trainable.Loss : (Func<Batch, LossOutput>?)null)
+            ?? throw new ArgumentException($"{model.GetType().Name} does not implement ITrainable; pass its loss: new Trainer(model, optimizer, loss: batch => ...).", nameof(loss));
     }
 
-    /// <summary>The optimizer (TorchSharp's).</summary>
-    public optim.Optimizer Optimizer { get; }
+    /// <summary>Trains <paramref name="model"/> with a step that updates its parts with their own optimizers
+    /// (e.g. <c>AdversarialAutoencoder.CreateStep()</c>, <c>VqGanStep</c>). Checkpoints then hold the weights only.</summary>
+    public Trainer(nn.Module model, IMultiStep step)
+    {
+        _module = model ?? throw new ArgumentNullException(nameof(model));
+        _multiStep = step ?? throw new ArgumentNullException(nameof(step));
+        _loss = step.Validate;
+    }
+
+    /// <summary>The optimizer (TorchSharp's); null when an <see cref="IMultiStep"/> holds several.</summary>
+    public optim.Optimizer? Optimizer { get; }
 
     /// <summary>Batches evaluated (no gradients, eval mode) after each epoch; their metrics get a "val_" prefix.</summary>
     public IEnumerable<Batch>? Validation { get; set; }
@@ -56,12 +66,6 @@ public sealed class Trainer
     /// <summary>Batches per epoch, for per-batch schedules and progress. Default: the source's count when it has one,
     /// else (only for a per-batch schedule) one pass over the data to count.</summary>
     public int? StepsPerEpoch { get; set; }
-
-    /// <summary>Custom training step (see <see cref="TrainStep"/>); null trains on <see cref="IAutoencoder.Loss"/>.</summary>
-    public TrainStep? Step { get; set; }
-
-    /// <summary>Custom validation loss; null uses <see cref="IAutoencoder.Loss"/>.</summary>
-    public Func<Batch, LossOutput>? ValidationStep { get; set; }
 
     /// <summary>Called every <see cref="HookEvery"/> epochs and after the last one, in eval mode without gradients
     /// (show or save a grid, log an image). Training mode is restored afterwards.</summary>
@@ -109,8 +113,8 @@ public sealed class Trainer
     /// <summary>Per-epoch history so far.</summary>
     public IReadOnlyList<EpochRecord> History => _history;
 
-    /// <summary>One call for the common case: Adam at <paramref name="learningRate"/> on an autoencoder.</summary>
-    public static TrainResult Fit(IAutoencoder model, IEnumerable<Batch> train, int epochs, double learningRate = 1e-3,
+    /// <summary>One call for the common case: Adam at <paramref name="learningRate"/> on a model's own loss.</summary>
+    public static TrainResult Fit(ITrainable model, IEnumerable<Batch> train, int epochs, double learningRate = 1e-3,
         IEnumerable<Batch>? validation = null, Schedule? schedule = null, Action<EpochRecord>? onEpoch = null,
         int hookEvery = 1, string? logDir = null, bool quiet = false)
     {
@@ -148,10 +152,8 @@ public sealed class Trainer
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be 0 or more.");
         if (HookEvery < 1) throw new ArgumentOutOfRangeException(nameof(HookEvery), HookEvery, "HookEvery must be at least 1.");
         if (CheckpointEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must be at least 1.");
-        if (Step == null && _autoencoder == null)
-            throw new InvalidOperationException($"{_module.GetType().Name} does not implement IAutoencoder; set Trainer.Step to a custom training step.");
-        if (Validation != null && ValidationStep == null && _autoencoder == null)
-            throw new InvalidOperationException($"Validation needs a loss: {_module.GetType().Name} does not implement IAutoencoder; set Trainer.ValidationStep.");
+        if (Schedule != null && Optimizer == null)
+            throw new InvalidOperationException("A learning-rate Schedule needs the trainer's one optimizer; a multi-optimizer step schedules its own.");
 
         var clock = Stopwatch.StartNew();
         long seed = Seed ?? Lab.Current.Seed;
@@ -162,14 +164,14 @@ public sealed class Trainer
         if (Schedule != null)
         {
             if (Schedule.PerBatch && steps == null) steps = CountBatches(train, disposeBatches);
-            scheduler = Schedule.Create(Optimizer, epochs, steps ?? 1);
+            scheduler = Schedule.Create(Optimizer!, epochs, steps ?? 1);
             // Replay the schedule up to where a resumed run stopped, then restore the optimizer, so the
             // learning rate continues exactly where it was.
             for (long i = 0; i < _schedulerSteps; i++) scheduler.step();
         }
         if (_pendingOptimizer is { } pending)
         {
-            if (pending.Bytes != null) Checkpoint.LoadOptimizer(pending.Info, Optimizer, pending.Bytes);
+            if (pending.Bytes != null && Optimizer != null) Checkpoint.LoadOptimizer(pending.Info, Optimizer, pending.Bytes);
             _pendingOptimizer = null;
         }
 
@@ -193,11 +195,11 @@ public sealed class Trainer
                     using (NewDisposeScope())
                     {
                         LossOutput output;
-                        if (Step != null) output = Step(batch);
+                        if (_multiStep != null) output = _multiStep.Step(batch);
                         else
                         {
-                            Optimizer.zero_grad();
-                            output = _autoencoder!.Loss(batch.X);
+                            Optimizer!.zero_grad();
+                            output = _loss(batch);
                             output.Loss.backward();
                             Optimizer.step();
                         }
@@ -225,9 +227,9 @@ public sealed class Trainer
             var metrics = sums.Means(n);
             if (!double.IsFinite(metrics["loss"])) { stop = Diverged(epoch, n, metrics["loss"]); break; }
 
-            if (Validation != null) Validate(metrics, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
+            if (Validation != null) Validate(metrics, Validation, disposeBatches: DisposeBatches ?? !IsMaterialised(Validation));
             if (scheduler != null && !Schedule!.PerBatch) { scheduler.step(); _schedulerSteps++; }
-            metrics["lr"] = Optimizer.ParamGroups.First().LearningRate;
+            if (Optimizer != null) metrics["lr"] = Optimizer.ParamGroups.First().LearningRate;
             if (TrackMemory) metrics["rss_mib"] = Memory.ResidentMiB();
 
             var record = new EpochRecord(epoch, metrics, epochClock.Elapsed.TotalSeconds);
@@ -243,19 +245,30 @@ public sealed class Trainer
         return new TrainResult(_history.ToList(), clock.Elapsed.TotalSeconds, stop);
     }
 
-    void Validate(Dictionary<string, double> metrics, bool disposeBatches)
+    /// <summary>The "val_" metrics of <paramref name="batches"/> (default: <see cref="Validation"/>) as the trainer computes
+    /// them after each epoch: the loss in eval mode without gradients, averaged over the batches; training mode is restored.</summary>
+    public Dictionary<string, double> Evaluate(IEnumerable<Batch>? batches = null)
     {
+        var source = batches ?? Validation ?? throw new InvalidOperationException("Give the batches to evaluate, or set Trainer.Validation.");
+        var metrics = new Dictionary<string, double>();
+        Validate(metrics, source, DisposeBatches ?? !IsMaterialised(source));
+        return metrics;
+    }
+
+    void Validate(Dictionary<string, double> metrics, IEnumerable<Batch> batches, bool disposeBatches)
+    {
+        bool wasTraining = _module.training;
         _module.eval();
         using var sums = new Sums();
         int n = 0;
         using (no_grad())
         {
-            foreach (var batch in Validation!)
+            foreach (var batch in batches)
             {
                 try
                 {
                     using (NewDisposeScope())
-                        sums.Add("val_", ValidationStep != null ? ValidationStep(batch) : _autoencoder!.Loss(batch.X));
+                        sums.Add("val_", _loss(batch));
                 }
                 finally
                 {
@@ -264,7 +277,7 @@ public sealed class Trainer
                 n++;
             }
         }
-        _module.train();
+        _module.train(wasTraining);
         if (n == 0) throw new InvalidOperationException("The validation data yielded no batches. Check its loader (dataset size vs batch size with dropLast).");
         foreach (var (k, v) in sums.Means(n)) metrics[k] = v;
     }

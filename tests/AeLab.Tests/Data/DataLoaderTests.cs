@@ -90,7 +90,7 @@ public class DataLoaderTests(ITestOutputHelper output)
         Lab.Init();
         foreach (int size in new[] { 128, 512 })
         {
-            if (!Directory.Exists(Path.Combine(RepoPaths.DataDir, "pokemon", size.ToString()))) continue;
+            if (!Directory.Exists(Path.Combine(Course.DataFolder, "pokemon", size.ToString()))) continue;
             int n = size == 512 ? 96 : 600;
             var sw = Stopwatch.StartNew();
             using var ds = Pokemon.Load(size, "train").Take(n);

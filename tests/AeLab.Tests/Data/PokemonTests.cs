@@ -9,7 +9,7 @@ public class PokemonTests
     [Fact]
     public void Built_set_splits_600_and_149_in_pokedex_order()
     {
-        string dir = Path.Combine(RepoPaths.DataDir, "pokemon", "64");
+        string dir = Path.Combine(Course.DataFolder, "pokemon", "64");
         if (!Directory.Exists(dir)) return; // built by: bash data/pokemon.sh 64
         Lab.Init();
         using var train = Pokemon.Load(64, "train");

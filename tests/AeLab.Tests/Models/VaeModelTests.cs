@@ -10,7 +10,7 @@ public class VaeModelTests
     public void MlpVae_shapes_and_loss_is_bce_plus_kl()
     {
         Lab.Init(seed: 1);
-        using var model = new MlpVae(latentDim: 10);
+        using var model = new MlpVae(latentSize: 10);
         using var x = rand(6, 1, 28, 28);
         var (mu, lv) = model.EncodeDistribution(x);
         Assert.Equal(new long[] { 6, 10 }, mu.shape);
@@ -38,7 +38,7 @@ public class VaeModelTests
         using var rec = model.Decode(mu);
         Assert.Equal(new long[] { 2, 3, 32, 32 }, rec.shape);
         Assert.True(rec.abs().max().item<float>() <= 1);
-        using var s = model.Sample(3, 16);
+        using var s = new ConvVae(imageSize: 16).Sample(3);
         Assert.Equal(new long[] { 3, 3, 16, 16 }, s.shape);
         var e = Assert.Throws<ArgumentException>(() => model.Encode(rand(1, 3, 30, 30)));
         Assert.Contains("multiples of 8", e.Message);
@@ -49,7 +49,7 @@ public class VaeModelTests
     {
         Lab.Init(seed: 4);
         using var digits = (rand(8, 1, 28, 28) > 0.5).to(float32);
-        Assert.True(Improves(new MlpVae(latentDim: 4), digits, steps: 60, lr: 3e-3));
+        Assert.True(Improves(new MlpVae(latentSize: 4), digits, steps: 60, lr: 3e-3));
         using var images = rand(4, 3, 16, 16) * 2 - 1;
         Assert.True(Improves(new ConvVae(), images, steps: 40, lr: 3e-3));
     }

@@ -1,3 +1,4 @@
+using AeLab.Training;
 using AeLab.Data;
 using AeLab.Models;
 using TorchSharp;
@@ -30,11 +31,11 @@ public class VariantTests
         using var m = new AdversarialAutoencoder(latentSize: 2, hidden: new[] { 32 }, discriminatorHidden: 16);
         using var x = rand(32, 1, 28, 28);
         var before = m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var opt = m.CreateOptimizers();
-        var first = m.TrainStep(x, opt);
-        for (int i = 0; i < 40; i++) m.TrainStep(x, opt);
-        var last = m.TrainStep(x, opt);
-        Assert.True(last.Reconstruction < first.Reconstruction, $"{first.Reconstruction} -> {last.Reconstruction}");
+        var step = m.CreateStep();
+        var first = step.Run(x).Loss.item<float>();
+        for (int i = 0; i < 40; i++) step.Run(x);
+        var last = step.Run(x).Loss.item<float>();
+        Assert.True(last < first, $"{first} -> {last}");
         foreach (var (k, v) in m.state_dict())
             Assert.False(v.equal(before[k]).all().item<bool>(), $"{k} did not change");
         using var s = m.Sample(5);
@@ -48,7 +49,7 @@ public class VariantTests
         Lab.Init(seed: 0);
         using var m = new AdversarialAutoencoder(latentSize: 2, hidden: new[] { 16 }, discriminatorHidden: 8);
         var batches = Enumerable.Range(0, 2).Select(_ => new Batch(rand(8, 1, 28, 28))).ToList();
-        var r = m.Fit(batches.Select(b => new Batch(b.X.clone())), epochs: 2);
+        var r = new Trainer(m, m.CreateStep()) { Quiet = true }.Fit(batches.Select(b => new Batch(b.X.clone())), epochs: 2);
         Assert.Equal(2, r.Epochs);
         foreach (var k in new[] { "loss", "d_loss", "g_loss" }) Assert.True(double.IsFinite(r.Last![k]));
     }

@@ -153,49 +153,35 @@ public class CheckpointTests : IDisposable
         var r3 = Checkpoint.LoadOrTrain(path, third, () => Train(third), config: new TinyConfig(Hidden: 6), quiet: true);
         Assert.Equal(2, trainings);
         Assert.False(r3.FromCheckpoint);
-        Assert.Equal(new TinyConfig(Hidden: 6), Checkpoint.Info(Checkpoint.ForMode(path)).Config<TinyConfig>());
+        Assert.Equal(new TinyConfig(Hidden: 6), Checkpoint.Info(path).Config<TinyConfig>());
     }
 
     [Fact]
-    public void Smoke_runs_keep_their_checkpoints_apart_from_full_runs()
+    public void Lesson_checkpoints_and_runs_live_under_notebooks_with_smoke_runs_apart()
     {
         var old = Environment.GetEnvironmentVariable(Lab.SmokeVariable);
         try
         {
             Environment.SetEnvironmentVariable(Lab.SmokeVariable, null);
-            Assert.Equal(Path.Combine("checkpoints", "01", "ae.ckpt"), Checkpoint.ForMode(Path.Combine("checkpoints", "01", "ae.ckpt")));
+            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "mlp.ckpt"), Course.Checkpoint("01-autoencoder", "mlp"));
+            Assert.EndsWith(Path.Combine("notebooks", "runs", "01-autoencoder"), Course.Runs("01-autoencoder"));
             Environment.SetEnvironmentVariable(Lab.SmokeVariable, "1");
-            Assert.Equal(Path.Combine("checkpoints", "01", "smoke", "ae.ckpt"), Checkpoint.ForMode(Path.Combine("checkpoints", "01", "ae.ckpt")));
+            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "smoke", "mlp.ckpt"), Course.Checkpoint("01-autoencoder", "mlp"));
+            Assert.EndsWith(Path.Combine("notebooks", "runs", "01-autoencoder", "smoke", "beta-0.1"), Course.Runs("01-autoencoder", "beta-0.1"));
+            Environment.SetEnvironmentVariable(Lab.SmokeVariable, "yes");
+            Assert.True(Course.Smoke);
 
+            // An explicit path is used as given, in either mode: the smoke folder is applied once, by Course.
             var path = Path.Combine(_dir, "mode.ckpt");
-            var m = Model(1);
-            Checkpoint.LoadOrTrain(path, m, () => new TrainResult(Array.Empty<EpochRecord>(), 0), quiet: true);
-            Assert.True(File.Exists(Path.Combine(_dir, "smoke", "mode.ckpt")));
-            Assert.False(File.Exists(path));
+            Checkpoint.LoadOrTrain(path, Model(1), () => new TrainResult(Array.Empty<EpochRecord>(), 0), quiet: true);
+            Assert.True(File.Exists(path));
         }
         finally
         {
             Environment.SetEnvironmentVariable(Lab.SmokeVariable, old);
         }
-    }
-
-    [Fact]
-    public void Lesson_checkpoints_live_under_notebooks_checkpoints_with_smoke_runs_apart()
-    {
-        var old = Environment.GetEnvironmentVariable(Lab.SmokeVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(Lab.SmokeVariable, null);
-            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "mlp.ckpt"), Checkpoint.LessonPath("01-autoencoder", "mlp"));
-            Environment.SetEnvironmentVariable(Lab.SmokeVariable, "1");
-            var smoke = Checkpoint.LessonPath("01-autoencoder", "mlp");
-            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "smoke", "mlp.ckpt"), smoke);
-            Assert.Equal(smoke, Checkpoint.ForMode(smoke)); // LoadOrTrain does not nest a second "smoke"
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(Lab.SmokeVariable, old);
-        }
+        Assert.Throws<ArgumentException>(() => Course.Checkpoint("notebooks/01-autoencoder.dib", "mlp"));
+        Assert.Throws<ArgumentException>(() => Course.Checkpoint("01-autoencoder", " "));
     }
 
     /// <summary>Passes writes through until <c>failAfter</c> bytes, then fails like a full disk.</summary>

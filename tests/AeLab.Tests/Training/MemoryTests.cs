@@ -19,6 +19,8 @@ public class MemoryTests(ITestOutputHelper output)
             net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 16), nn.Linear(16, 128), nn.ReLU(), nn.Linear(128, 784));
             RegisterComponents();
         }
+        public long[] InputShape => new long[] { 784 };
+        public long[] LatentShape => new long[] { 16 };
         public override Tensor forward(Tensor x) => net.forward(x);
         public Tensor Encode(Tensor x) => throw new NotSupportedException();
         public Tensor Decode(Tensor z) => throw new NotSupportedException();

@@ -14,7 +14,7 @@ public sealed class TinyAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
 {
     readonly Sequential encoder;
     readonly Sequential decoder;
-    readonly int _code;
+    readonly int _code, _inputs;
     int _steps;
 
     /// <summary>After this many calls to Loss in training mode, the loss turns NaN (to test divergence handling).</summary>
@@ -22,12 +22,14 @@ public sealed class TinyAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
 
     public TinyAutoencoder(TinyConfig c) : base(nameof(TinyAutoencoder))
     {
-        _code = c.Code;
+        _code = c.Code; _inputs = c.Inputs;
         encoder = nn.Sequential(nn.Linear(c.Inputs, c.Hidden), nn.ReLU(), nn.Linear(c.Hidden, c.Code));
         decoder = nn.Sequential(nn.Linear(c.Code, c.Hidden), nn.ReLU(), nn.Linear(c.Hidden, c.Inputs));
         RegisterComponents();
     }
 
+    public long[] InputShape => new long[] { _inputs };
+    public long[] LatentShape => new long[] { _code };
     public override Tensor forward(Tensor x) => Decode(Encode(x));
     public Tensor Encode(Tensor x) => encoder.forward(x);
     public Tensor Decode(Tensor z) => decoder.forward(z);
@@ -46,7 +48,7 @@ public sealed class TinyAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     }
 }
 
-/// <summary>Synthetic data: a fixed tensor cut into batches, reshuffled each pass from <see cref="Lab.Random"/>
+/// <summary>Synthetic data: a fixed tensor cut into batches, reshuffled each pass from the torch generator
 /// (like a shuffling data loader, so resume tests cover the data order too).</summary>
 public sealed class SyntheticBatches : IEnumerable<Batch>
 {
@@ -67,8 +69,8 @@ public sealed class SyntheticBatches : IEnumerable<Batch>
 
     public IEnumerator<Batch> GetEnumerator()
     {
-        var order = Enumerable.Range(0, (int)_data.shape[0]).ToArray();
-        if (_shuffle) Lab.Random.Shuffle(order);
+        using var perm = _shuffle ? randperm(_data.shape[0]) : arange(_data.shape[0]);
+        var order = perm.data<long>().Select(v => (int)v).ToArray();
         for (int i = 0; i + _batch <= order.Length; i += _batch)
         {
             using var idx = tensor(order[i..(i + _batch)].Select(v => (long)v).ToArray());

@@ -1,5 +1,6 @@
-using TorchSharp;
+using AeLab.Models.Layers;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Models.PixelCnn;
@@ -45,6 +46,6 @@ public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var w = weight * mask;
-        return Models.ReliableConv2d.Conv(x, w, bias, 1, padding);
+        return ReliableConv2d.Conv(x, w, bias, 1, padding);
     }
 }

@@ -1,3 +1,5 @@
+using AeLab.Core;
+using AeLab.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +16,7 @@ namespace AeLab.Models.PixelCnn;
 /// A plain PixelCNN stack has a blind spot (a wedge up and to the right that its receptive field misses,
 /// which the gated two-stack version removes); on the small code maps here the 7×7 first layer covers most of it.
 /// </remarks>
-public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>
+public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>, IPrior
 {
     readonly Embedding embed;
     readonly MaskedConv2d input;
@@ -23,8 +25,13 @@ public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>
 
     public int CodebookSize { get; }
 
-    public PixelCnnPrior(int codebookSize, int channels = 64, int blocks = 6, int embedDim = 32) : base(nameof(PixelCnnPrior))
+    /// <summary>Height and width of the code maps it draws (the convolutions take any size).</summary>
+    public (int Height, int Width) MapSize { get; }
+
+    public PixelCnnPrior(int codebookSize, int height, int width, int channels = 64, int blocks = 6, int embedDim = 32) : base(nameof(PixelCnnPrior))
     {
+        if (height < 1 || width < 1) throw new ArgumentException($"The code map size must be positive; got {height}×{width}.", nameof(height));
+        MapSize = (height, width);
         if (codebookSize < 2) throw new ArgumentOutOfRangeException(nameof(codebookSize), codebookSize, "codebookSize must be at least 2.");
         if (channels < 8) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be at least 8.");
         if (blocks < 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be 0 or more.");
@@ -65,16 +72,22 @@ public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>
         return Logits(e);
     }
 
-    /// <summary>Mean cross-entropy per token in nats, −(1/BHW) Σ log p(c_i | c_&lt;i).</summary>
-    public Tensor Loss(Tensor indices)
+    /// <summary>Mean cross-entropy per token in nats, −(1/BHW) Σ log p(c_i | c_&lt;i), of code maps [B, H, W] int64
+    /// (or [B, 1, H, W], as a data loader carries them).</summary>
+    public LossOutput Loss(Tensor codes)
     {
+        var indices = ModuleExtensions.AsCodeMaps(codes);
         using var logits = forward(indices);
-        return nn.functional.cross_entropy(logits, indices);
+        return new LossOutput(nn.functional.cross_entropy(logits, indices));
     }
 
-    /// <summary>Draws n code maps h×w, one position at a time in raster order (temperature scales the logits).</summary>
-    public Tensor Sample(int n, int height, int width, double temperature = 1.0)
+    /// <summary>Draws n code maps of <see cref="MapSize"/>, one position at a time in raster order.</summary>
+    public Tensor Sample(int n) => Sample(n, 1.0);
+
+    /// <summary>Draws n code maps of <see cref="MapSize"/>, one position at a time in raster order (temperature scales the logits).</summary>
+    public Tensor Sample(int n, double temperature)
     {
+        var (height, width) = MapSize;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "n must be at least 1.");
         if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive.");
         bool wasTraining = training;
@@ -82,7 +95,7 @@ public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>
         try
         {
             using var _ = no_grad();
-            var device = embed.weight!.device;
+            var device = this.DeviceOf();
             var codes = zeros(new long[] { n, height, width }, dtype: int64, device: device);
             for (int i = 0; i < height; i++)
                 for (int j = 0; j < width; j++)

@@ -44,8 +44,14 @@ public static class CodebookStats
     public static double Perplexity(Tensor counts)
     {
         using var scope = NewDisposeScope();
-        var p = counts.to(float64) / counts.sum().to(float64).clamp_min(1);
-        var entropy = -(p * (p + 1e-300).log()).sum();
-        return Math.Exp(entropy.item<double>());
+        return PerplexityOf(counts.to(float64)).item<double>();
+    }
+
+    /// <summary>exp(entropy) of a code histogram as a tensor, in the histogram's floating dtype: the one perplexity of the
+    /// library (the quantisers report it per batch from the same formula).</summary>
+    public static Tensor PerplexityOf(Tensor counts)
+    {
+        var p = counts / counts.sum().clamp_min(1);
+        return (-(p * p.clamp_min(1e-30).log()).sum()).exp();
     }
 }

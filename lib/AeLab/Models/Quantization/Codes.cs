@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace AeLab.Models.Quantization;
 
-/// <summary>The arithmetic both quantisers share: nearest-code search, lookup, straight-through, perplexity.</summary>
+/// <summary>The arithmetic both quantisers share: nearest-code search, lookup, straight-through.</summary>
 internal static class Codes
 {
     public static void CheckInput(Tensor z, int dim, string who)
@@ -32,13 +32,6 @@ internal static class Codes
         return rows.reshape(b, h, w, -1).permute(0, 3, 1, 2).contiguous();
     }
 
-    /// <summary>exp(−Σ p log p) of the code histogram of one-hot rows [N, K].</summary>
-    public static Tensor Perplexity(Tensor oneHot)
-    {
-        var p = oneHot.mean(new long[] { 0 });
-        return (-(p * (p + 1e-10).log()).sum()).exp();
-    }
-
     /// <summary>The quantiser's outputs from z, its nearest codes and the indices.</summary>
     public static QuantizerOutput Output(Tensor z, Tensor flat, Tensor indices, Tensor codebook, int size, bool codebookLearnsByGradient)
     {
@@ -50,7 +43,7 @@ internal static class Codes
             ? nn.functional.mse_loss(zq, z.detach())
             : zeros(new long[0], dtype: z.dtype, device: z.device);
         var quantized = z + (zq - z).detach();   // straight-through: value of z_q, gradient of z
-        using var oneHot = nn.functional.one_hot(indices, size).to(z.dtype);
-        return new QuantizerOutput(quantized, idx, commitment, codebookLoss, Perplexity(oneHot).detach());
+        using var counts = bincount(indices, minlength: size).to(z.dtype);
+        return new QuantizerOutput(quantized, idx, commitment, codebookLoss, CodebookStats.PerplexityOf(counts).detach());
     }
 }

@@ -67,13 +67,16 @@ public sealed class EmaVectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQu
         Codes.CheckInput(z, Dim, nameof(EmaVectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
-        Tensor indices;
+        Tensor indices, chosen;
         using (no_grad())
         {
             indices = Codes.Distances(flat, codebook).argmin(1);
+            // The output and the commitment loss use the codes that chose the indices, as Sonnet's VectorQuantizerEMA
+            // and zalando's vq-vae do; the moving-average step below then moves the codebook for the next batch.
+            chosen = training ? codebook.clone() : codebook;
             if (training) Update(flat.detach(), indices);
         }
-        var output = Codes.Output(z, flat, indices, codebook, CodebookSize, codebookLearnsByGradient: false);
+        var output = Codes.Output(z, flat, indices, chosen, CodebookSize, codebookLearnsByGradient: false);
         return VectorQuantizer.Keep(output);
     }
 

@@ -1,6 +1,7 @@
+using AeLab.Models.Layers;
 using AeLab.Training;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Models.VqGan;

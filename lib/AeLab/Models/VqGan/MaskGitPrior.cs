@@ -1,3 +1,4 @@
+using AeLab.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace AeLab.Models.VqGan;
 /// The network maps tokens [B, L] (values 0…K, K = [MASK]) to logits [B, L, K + 1]; the logit of [MASK] itself
 /// is ignored. Any such network works; <see cref="WithTransformer"/> builds the course's TokenTransformer.
 /// </remarks>
-public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>
+public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>, IPrior
 {
     readonly nn.Module<Tensor, Tensor> network;
 
@@ -22,6 +23,7 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>
     public int Height { get; }
     public int Width { get; }
     public int Length => Height * Width;
+    public (int Height, int Width) MapSize => (Height, Width);
 
     /// <summary>The [MASK] token: one past the last code.</summary>
     public int MaskToken => CodebookSize;
@@ -80,7 +82,7 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>
     /// </summary>
     public LossOutput Loss(Tensor indices, Tensor? r = null)
     {
-        var target = Flatten(indices, nameof(indices));
+        var target = Flatten(ModuleExtensions.AsCodeMaps(indices, nameof(indices)), nameof(indices));
         var (input, mask) = Mask(target, r);
         var logits = forward(input);                                                             // [B, L, K]
         var ce = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1), reduction: nn.Reduction.None)
@@ -90,6 +92,10 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>
         var correct = (logits.argmax(2).eq(target).to(ce.dtype) * m).sum() / m.sum();
         return new LossOutput(loss, new Dictionary<string, Tensor> { ["ce"] = loss.detach(), ["accuracy"] = correct.detach() });
     }
+
+    LossOutput IPrior.Loss(Tensor codes) => Loss(codes);
+
+    Tensor IPrior.Sample(int n) => Sample(n);
 
     /// <summary>
     /// MaskGIT decoding: from an all-[MASK] map (or <paramref name="start"/>, [n, H, W] with [MASK] where unknown),
@@ -108,7 +114,7 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be at least 1.");
         if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive.");
-        var device = parameters().FirstOrDefault()?.device ?? CPU;
+        var device = this.DeviceOf();
         var cur = start is null
             ? full(n, Length, MaskToken, dtype: int64, device: device)
             : Flatten(start, nameof(start)).to(device).clone();

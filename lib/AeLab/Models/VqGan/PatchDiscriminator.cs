@@ -1,5 +1,6 @@
-using TorchSharp;
+using AeLab.Models.Layers;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AeLab.Models.VqGan;

@@ -21,7 +21,7 @@ public class PixelCnnTests
     {
         Lab.Init(seed: 32);
         const int h = 5, w = 6;
-        var prior = new PixelCnnPrior(10, channels: 32, blocks: 3, embedDim: 16);
+        var prior = new PixelCnnPrior(10, h, w, channels: 32, blocks: 3, embedDim: 16);
         var embedded = randn(1, 16, h, w).requires_grad_();
         var logits = prior.Logits(embedded);
         for (int i = 0; i < h; i++)
@@ -53,18 +53,18 @@ public class PixelCnnTests
             var board = (arange(4).reshape(4, 1) + arange(4).reshape(1, 4)).remainder(2).unsqueeze(0);
             return ((board + phase).remainder(2) * 3 + 2).to(int64);
         }
-        var prior = new PixelCnnPrior(8, channels: 32, blocks: 2, embedDim: 8);
+        var prior = new PixelCnnPrior(8, 4, 4, channels: 32, blocks: 2, embedDim: 8);
         var opt = optim.Adam(prior.parameters(), 3e-3);
         for (int i = 0; i < 150; i++)
         {
             opt.zero_grad();
-            var loss = prior.Loss(Batch(32));
+            var loss = prior.Loss(Batch(32)).Loss;
             loss.backward();
             opt.step();
         }
-        double final = prior.Loss(Batch(64)).item<float>();
+        double final = prior.Loss(Batch(64)).Loss.item<float>();
         Assert.True(final < 0.1, $"cross-entropy per token {final} nats (the first token alone costs ln 2 / 16 = 0.043)");
-        var samples = prior.Sample(4, 4, 4, temperature: 0.5);
+        var samples = prior.Sample(4, temperature: 0.5);
         var expectedA = Batch(1);
         for (int s = 0; s < 4; s++)
         {

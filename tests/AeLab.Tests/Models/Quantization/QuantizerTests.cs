@@ -50,7 +50,8 @@ public class QuantizerTests
             var z = randn(2, 3, 4, 4).requires_grad_();
             var o = q.forward(z);
             F(o.Quantized).backward();
-            var zq = q.Lookup(o.Indices).detach().requires_grad_();
+            // The point the decoder saw (for the EMA quantiser: the codes before this step's update, see below).
+            var zq = o.Quantized.detach().clone().requires_grad_();
             F(zq).backward();
             Assert.False(z.allclose(zq));                        // the values differ...
             Assert.True(z.grad!.allclose(zq.grad!, atol: 1e-5)); // ...the gradients are the same
@@ -105,6 +106,25 @@ public class QuantizerTests
         }
         Assert.True(last < 0.1, $"codes should settle on the cluster means; distance {last}");
         Assert.Equal(0f, q.forward(randn(1, 2, 2, 2)).CodebookLoss.item<float>());
+    }
+
+    [Fact]
+    public void Ema_output_and_commitment_use_the_codes_that_chose_the_indices()
+    {
+        // As Sonnet's VectorQuantizerEMA and zalando's vq-vae: the straight-through output and the commitment loss come
+        // from the codebook before this step's moving-average update; the update only moves the codes for the next batch.
+        Lab.Init(seed: 15);
+        var q = new EmaVectorQuantizer(3, 2, decay: 0.5, restartDeadCodes: false);
+        var start = tensor(new float[] { 0, 0, 10, 0, 0, 10 }).reshape(3, 2);
+        q.InitializeCodebook(start);
+        q.train();
+        var z = (tensor(new float[] { 1, 1, 9, -1, -1, 9, 2, 0 }).reshape(4, 2)).t().reshape(1, 2, 2, 2);
+        var o = q.forward(z);
+        Assert.False(q.Codebook.allclose(start), "the EMA step should have moved the codebook");
+        var chosen = start.index_select(0, o.Indices.reshape(-1)).reshape(1, 2, 2, 2).permute(0, 3, 1, 2);
+        Assert.True(o.Quantized.allclose(chosen, atol: 1e-6), "the output must be the codes that were nearest");
+        var commitment = nn.functional.mse_loss(z, chosen).item<float>();
+        Assert.Equal(commitment, o.CommitmentLoss.item<float>(), 5);
     }
 
     [Fact]

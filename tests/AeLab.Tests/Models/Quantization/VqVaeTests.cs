@@ -35,7 +35,7 @@ public class VqVaeTests
     public void Loss_is_recon_plus_beta_codebook_plus_gamma_commitment()
     {
         Lab.Init(seed: 22);
-        var model = new VqVae(1, 28, new VectorQuantizer(16, 8), hidden: 32, residualBlocks: 1, beta: 0.7, gamma: 0.3);
+        var model = new VqVae(1, 28, new VectorQuantizer(16, 8), hidden: 32, residualBlocks: 1, codebookWeight: 0.7, commitmentWeight: 0.3);
         var x = rand(2, 1, 28, 28);
         var o = model.Loss(x);
         double mse = o.Metrics["mse"].item<float>(), cb = o.Metrics["codebook"].item<float>(), cm = o.Metrics["commitment"].item<float>();
@@ -78,8 +78,18 @@ public class VqVaeTests
         var model = new VqVae(1, 8, new VectorQuantizer(4, 8), hidden: 32, downsamples: 1, residualBlocks: 0);
         model.eval();
         var fixedCodes = tensor(new long[] { 0, 1, 2, 3, 3, 2, 1, 0, 0, 0, 1, 1, 2, 2, 3, 3 }).reshape(1, 4, 4);
-        model.Prior = n => fixedCodes.expand(n, 4, 4).clone();
+        model.Prior = new FixedPrior(fixedCodes, 4);
         using (no_grad())
             Assert.True(model.Sample(2)[1].allclose(model.DecodeIndices(fixedCodes)[0], atol: 1e-5));
     }
+}
+
+/// <summary>A prior that always draws the same code map (to test that Sample decodes what the prior draws).</summary>
+sealed class FixedPrior(Tensor map, int codebookSize) : IPrior
+{
+    public int CodebookSize => codebookSize;
+    public (int Height, int Width) MapSize => ((int)map.shape[1], (int)map.shape[2]);
+    public LossOutput Loss(Tensor codes) => throw new NotSupportedException();
+    public LossOutput Loss(AeLab.Data.Batch batch) => throw new NotSupportedException();
+    public Tensor Sample(int n) => map.expand(n, map.shape[1], map.shape[2]).clone();
 }

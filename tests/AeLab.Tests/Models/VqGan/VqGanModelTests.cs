@@ -1,3 +1,4 @@
+using AeLab.Data;
 using AeLab.Models.Quantization;
 using AeLab.Models.VqGan;
 using TorchSharp;
@@ -25,7 +26,7 @@ public class VqGanModelTests
         var diff = (model.DecodeIndices(indices) - model.forward(x)).abs().max().item<float>();
         Assert.True(diff < 1e-4, $"decoded indices differ from the forward pass by {diff}");
         Assert.Equal(new long[] { 5, 3, 16, 16 }, model.Sample(5).shape);
-        Assert.Equal(4, model.CodeSize(16));
+        Assert.Equal(4, model.CodeSize);
         Assert.Equal(new long[] { 16, 16, 3, 3 }, model.LastLayerWeight.shape);   // 16 outputs computed, the first 3 used   // 8 outputs computed, the first 3 used
         Assert.Throws<ArgumentException>(() => model.forward(rand(1, 3, 18, 18)));
     }
@@ -64,17 +65,17 @@ public class VqGanModelTests
         Lab.Init(seed: 2);
         var model = Tiny();
         var d = new PatchDiscriminator(3, baseChannels: 8, layers: 2);
-        var trainer = new VqGanTrainer(model, d, new VqGanLossSettings(DiscriminatorStart: 2), learningRate: 1e-3);
+        var trainer = new VqGanStep(model, d, new VqGanLossSettings(DiscriminatorStart: 2), learningRate: 1e-3);
         var x = rand(4, 3, 16, 16) * 2 - 1;
         var before = d.parameters().Select(p => p.detach().clone()).ToList();
         for (int i = 0; i < 2; i++)
         {
-            var m = trainer.TrainStep(x);
+            var m = trainer.Step(new Batch(x)).Metrics;
             Assert.DoesNotContain("d_loss", m.Keys);
             Assert.DoesNotContain("lambda", m.Keys);
         }
         Assert.True(d.parameters().Zip(before).All(t => t.First.equal(t.Second).all().item<bool>()), "the discriminator changed before its start step");
-        var after = trainer.TrainStep(x);
+        var after = trainer.Step(new Batch(x)).Metrics;
         Assert.Contains("d_loss", after.Keys);
         Assert.Contains("perceptual", after.Keys);
         var lambda = after["lambda"].item<float>();
@@ -88,12 +89,12 @@ public class VqGanModelTests
     {
         Lab.Init(seed: 3);
         var model = Tiny();
-        var trainer = new VqGanTrainer(model, null, learningRate: 2e-3);
+        var trainer = new VqGanStep(model, null, learningRate: 2e-3);
         var x = rand(8, 3, 16, 16) * 2 - 1;
-        var first = trainer.TrainStep(x)["l1"].item<float>();
+        var first = trainer.Step(new Batch(x)).Metrics["l1"].item<float>();
         float last = first;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 40; i++) last = trainer.TrainStep(x)["l1"].item<float>();
+        for (int i = 0; i < 40; i++) last = trainer.Step(new Batch(x)).Metrics["l1"].item<float>();
         Assert.True(last < 0.8 * first, $"L1 went from {first} to {last} in {sw.Elapsed.TotalSeconds:F1} s");
     }
 }

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AeLab.Models;
+namespace AeLab.Models.Layers;
 
 /// <summary>
 /// A transposed 2-D convolution (same weights, shapes and initialisation as <c>nn.ConvTranspose2d</c>),

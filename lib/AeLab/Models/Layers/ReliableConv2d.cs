@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AeLab.Models;
+namespace AeLab.Models.Layers;
 
 /// <summary>
 /// A 2-D convolution layer (same weights, shapes and initialisation as <c>nn.Conv2d</c>) that computes
@@ -35,16 +35,13 @@ public sealed class ReliableConv2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Conv(x, weight, bias, stride, padding);
 
-    /// <summary>Channel count below which a fallback (im2col or the shifted sum) replaces libtorch's convolution.</summary>
-    public const int SmallChannels = 16;
-
-    /// <summary>conv2d(x, w, b) with w [out, in, k, k]; the fallbacks when in or out has fewer than <see cref="SmallChannels"/> channels.</summary>
+    /// <summary>conv2d(x, w, b) with w [out, in, k, k]; the fallbacks when in or out has fewer than <see cref="ConvChannels.Wide"/> channels.</summary>
     public static Tensor Conv(Tensor x, Tensor w, Tensor? b, int stride, int padding)
     {
         long cout = w.shape[0], cin = w.shape[1], k = w.shape[2];
-        if (Math.Min(cin, cout) >= SmallChannels)
+        if (Math.Min(cin, cout) >= ConvChannels.Wide)
             return nn.functional.conv2d(x, w, b, new long[] { stride, stride }, new long[] { padding, padding });
-        if (cout < SmallChannels && cin >= SmallChannels) return ShiftedSum(x, w, b, stride, padding);
+        if (cout < ConvChannels.Wide && cin >= ConvChannels.Wide) return ShiftedSum(x, w, b, stride, padding);
         long n = x.shape[0];
         long oh = (x.shape[2] + 2 * padding - k) / stride + 1, ow = (x.shape[3] + 2 * padding - k) / stride + 1;
         var cols = nn.functional.unfold(x, k, padding: padding, stride: stride);            // [n, in·k·k, oh·ow]

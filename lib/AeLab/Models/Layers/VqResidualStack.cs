@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AeLab.Models.Quantization;
+namespace AeLab.Models.Layers;
 
 /// <summary>
 /// The residual stack of the VQ-VAE paper: <c>n</c> blocks x + Conv1×1(ReLU(Conv3×3(ReLU(x)))) at a fixed

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AeLab.Models.VqGan;
+namespace AeLab.Models.Layers;
 
 /// <summary>taming-transformers' ResnetBlock: GroupNorm → SiLU → 3×3 conv, twice, plus the input (through a 1×1
 /// convolution when the channel count changes).</summary>

@@ -1,4 +1,4 @@
-namespace AeLab.Training;
+namespace AeLab.Runtime;
 
 /// <summary>Process memory as the kernel reports it, to check that training does not leak native memory.</summary>
 public static class Memory

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AeLab.Models;
+namespace AeLab.Models.Layers;
 
 /// <summary>
 /// The residual block of the CelebA autoencoder (lesson 04). A main path of 3×3 conv → BatchNorm → LeakyReLU
@@ -42,8 +42,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // Channels-last storage (see ConvVae.ChannelsLast): free when x already is, and the blocks pass it on.
-        using var xl = ConvVae.ChannelsLast(x);
+        // Channels-last storage (see Layouts.ChannelsLast): free when x already is, and the blocks pass it on.
+        using var xl = Layouts.ChannelsLast(x);
         return main.forward(xl) + shortcut.forward(xl);
     }
 }

@@ -1,6 +1,5 @@
-using System.Diagnostics;
+using AeLab.Core;
 using AeLab.Data;
-using AeLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,13 +14,14 @@ public sealed record VqGanLossSettings(double PerceptualWeight = 1.0, double Dis
     long DiscriminatorStart = 0, bool AdaptiveWeight = true);
 
 /// <summary>
-/// Stage-1 training of <see cref="VqGanModel"/>. Each step updates the autoencoder on
+/// Stage-1 training of <see cref="VqGanModel"/>, as a step for the course's <c>Trainer</c>
+/// (<c>new Trainer(model, new VqGanStep(model, discriminator))</c>). Each step updates the autoencoder on
 /// L = L1 + w_p·L_perceptual + f·λ·L_G + L_VQ, with L_G = −E[D(x̂)] the hinge generator loss, λ the adaptive weight
 /// and f = 0 before <see cref="VqGanLossSettings.DiscriminatorStart"/>, 1 after; then (from the start step on) the
 /// discriminator on the hinge loss. Without a discriminator it trains the plain VQ-VAE (L1 + L_VQ) with the same
 /// optimiser and data, which is the course's baseline.
 /// </summary>
-public sealed class VqGanTrainer
+public sealed class VqGanStep : IMultiStep
 {
     readonly VqGanModel model;
     readonly PatchDiscriminator? discriminator;
@@ -37,7 +37,7 @@ public sealed class VqGanTrainer
     /// <param name="discriminator">Null for the VQ-VAE baseline.</param>
     /// <param name="lpips">Optional LPIPS (<see cref="Lpips.FromFile"/>) as the perceptual term instead of feature matching.</param>
     /// <param name="learningRate">Adam with β = (0.5, 0.9) for both networks, as taming.</param>
-    public VqGanTrainer(VqGanModel model, PatchDiscriminator? discriminator, VqGanLossSettings? settings = null,
+    public VqGanStep(VqGanModel model, PatchDiscriminator? discriminator, VqGanLossSettings? settings = null,
         double learningRate = 2e-4, Lpips? lpips = null)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
@@ -51,10 +51,10 @@ public sealed class VqGanTrainer
 
     bool GanActive => discriminator != null && GlobalStep >= Settings.DiscriminatorStart;
 
-    /// <summary>One generator (and discriminator) update on images x in [−1, 1]; returns detached metrics.</summary>
-    public Dictionary<string, Tensor> TrainStep(Tensor x)
+    /// <summary>One generator (and discriminator) update on a batch of images in [−1, 1]; the loss and metrics are detached.</summary>
+    public LossOutput Step(Batch batch)
     {
-        using var scope = NewDisposeScope();
+        var x = batch.X;
         model.train();
         var metrics = new Dictionary<string, Tensor>();
         bool gan = GanActive;
@@ -118,12 +118,10 @@ public sealed class VqGanTrainer
         }
         GlobalStep++;
 
-        metrics["loss"] = loss.detach();
         metrics["l1"] = l1.detach();
         metrics["mse"] = (recon - x).pow(2).mean().detach();
         metrics["perplexity"] = q.Perplexity.detach();
-        foreach (var t in metrics.Values) t.MoveToOuterDisposeScope();
-        return metrics;
+        return new LossOutput(loss.detach(), metrics);
     }
 
     static void SetTrainable(nn.Module module, bool on)
@@ -131,62 +129,17 @@ public sealed class VqGanTrainer
         foreach (var p in module.parameters()) p.requires_grad = on;
     }
 
-    /// <summary>L1, MSE and perplexity of the reconstructions of <paramref name="batches"/> (eval mode, no gradients).</summary>
-    public Dictionary<string, double> Evaluate(IEnumerable<Batch> batches)
+    /// <summary>L1 (the loss), MSE and perplexity of the reconstructions of a validation batch (the trainer runs it in eval
+    /// mode without gradients and reports them as "val_loss", "val_l1", "val_mse", "val_perplexity").</summary>
+    public LossOutput Validate(Batch batch)
     {
-        model.eval();
-        double l1 = 0, mse = 0, ppl = 0; int n = 0;
-        using (no_grad())
-            foreach (var b in batches)
-            {
-                using var scope = NewDisposeScope();
-                var (recon, q) = model.Reconstruct(b.X);
-                l1 += (recon - b.X).abs().mean().item<float>();
-                mse += (recon - b.X).pow(2).mean().item<float>();
-                ppl += q.Perplexity.item<float>();
-                n++;
-            }
-        if (n == 0) throw new ArgumentException("The validation batches were empty.", nameof(batches));
-        return new() { ["val_l1"] = l1 / n, ["val_mse"] = mse / n, ["val_perplexity"] = ppl / n };
-    }
-
-    /// <summary>
-    /// Trains <paramref name="epochs"/> passes over <paramref name="train"/>; each epoch's record holds the means of the
-    /// step metrics and, with <paramref name="validation"/>, "val_l1", "val_mse", "val_perplexity".
-    /// </summary>
-    public TrainResult Fit(IEnumerable<Batch> train, int epochs, IEnumerable<Batch>? validation = null,
-        Action<EpochRecord>? onEpoch = null, bool quiet = false)
-    {
-        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "epochs must be at least 1.");
-        var history = new List<EpochRecord>();
-        var total = Stopwatch.StartNew();
-        for (int e = 1; e <= epochs; e++)
+        var (recon, q) = model.Reconstruct(batch.X);
+        var l1 = (recon - batch.X).abs().mean();
+        return new LossOutput(l1, new Dictionary<string, Tensor>
         {
-            var sw = Stopwatch.StartNew();
-            var sums = new Dictionary<string, (Tensor Sum, int Count)>();
-            int steps = 0;
-            foreach (var b in train)
-            {
-                var m = TrainStep(b.X);
-                foreach (var (k, v) in m)
-                {
-                    if (sums.TryGetValue(k, out var s)) { sums[k] = (s.Sum.add_(v), s.Count + 1); v.Dispose(); }
-                    else { sums[k] = (v.to(float64), 1); v.Dispose(); }
-                }
-                steps++;
-            }
-            if (steps == 0) throw new ArgumentException("The training batches were empty: give a data loader with at least one batch.", nameof(train));
-            var means = sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum.item<double>() / kv.Value.Count);
-            foreach (var s in sums.Values) s.Sum.Dispose();
-            if (validation != null) foreach (var (k, v) in Evaluate(validation)) means[k] = v;
-            var record = new EpochRecord(e, means, sw.Elapsed.TotalSeconds);
-            history.Add(record);
-            if (!quiet) Console.WriteLine(record);
-            onEpoch?.Invoke(record);
-            if (!double.IsFinite(means["loss"]))
-                return new TrainResult(history, total.Elapsed.TotalSeconds, $"loss became {means["loss"]} in epoch {e}");
-        }
-        model.eval();
-        return new TrainResult(history, total.Elapsed.TotalSeconds);
+            ["l1"] = l1,
+            ["mse"] = (recon - batch.X).pow(2).mean(),
+            ["perplexity"] = q.Perplexity,
+        });
     }
 }

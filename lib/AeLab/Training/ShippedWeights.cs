@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using AeLab.Runtime;
+using TorchSharp;
+
+namespace AeLab.Training;
+
+/// <summary>One shipped weights file, as notebooks/weights/weights.json lists it.</summary>
+/// <param name="File">Path under notebooks/weights/, e.g. "01-autoencoder/mlp-ae.ckpt".</param>
+/// <param name="Config">The configuration the lesson's checkpoint records (JSON), which must match for the file to be used.</param>
+/// <param name="Metrics">The last epoch's metrics of the run that produced it (validation metrics start with "val_").</param>
+public sealed record ShippedEntry(string File, string Lesson, string Name, string Model, string? Config, string Sha256,
+    string DType, long Bytes, IReadOnlyDictionary<string, double> Metrics, int Epochs, double TrainingSeconds, string Machine,
+    string LibraryVersion);
+
+/// <summary>
+/// Trained weights that ship with the course (notebooks/weights/, listed with their checksums in weights.json), so a
+/// lesson opens in seconds: <see cref="Checkpoint.LoadOrTrain"/> loads the learner's own checkpoint when there is one,
+/// else these when their configuration matches the lesson's, else trains. <c>AELAB_TRAIN=1</c> trains everything
+/// instead; smoke mode never uses them. <c>bash notebooks/train-weights.sh</c> retrains and rewrites them.
+/// </summary>
+public static class ShippedWeights
+{
+    /// <summary>notebooks/weights.</summary>
+    public static string Folder => Path.Combine(Course.NotebooksFolder, "weights");
+
+    /// <summary>notebooks/weights/weights.json.</summary>
+    public static string ManifestPath => Path.Combine(Folder, "weights.json");
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Every entry of the manifest (none when there is no manifest).</summary>
+    public static IReadOnlyList<ShippedEntry> Manifest()
+    {
+        if (!File.Exists(ManifestPath)) return Array.Empty<ShippedEntry>();
+        try
+        {
+            return JsonSerializer.Deserialize<List<ShippedEntry>>(File.ReadAllText(ManifestPath), Json) ?? new List<ShippedEntry>();
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(ManifestPath, $"The shipped weights' manifest '{ManifestPath}' is not valid JSON ({e.Message}). Restore it with `git checkout -- notebooks/weights/weights.json`.", e);
+        }
+    }
+
+    /// <summary>The entry for a lesson's checkpoint, or null.</summary>
+    public static ShippedEntry? Find(string lesson, string name) =>
+        Manifest().FirstOrDefault(e => e.Lesson == lesson && e.Name == name);
+
+    /// <summary>(lesson, name) when <paramref name="checkpointPath"/> is a lesson's full-mode checkpoint
+    /// (notebooks/checkpoints/&lt;lesson&gt;/&lt;name&gt;.ckpt, as <see cref="Course.Checkpoint"/> makes it); null otherwise.</summary>
+    public static (string Lesson, string Name)? LessonOf(string checkpointPath)
+    {
+        var full = Path.GetFullPath(checkpointPath);
+        var root = Path.GetFullPath(Path.Combine(Course.NotebooksFolder, "checkpoints"));
+        var rel = Path.GetRelativePath(root, full);
+        var parts = rel.Split(Path.DirectorySeparatorChar);
+        if (rel.StartsWith("..") || parts.Length != 2 || !parts[1].EndsWith(".ckpt", StringComparison.Ordinal)) return null;
+        return (parts[0], parts[1][..^".ckpt".Length]);
+    }
+
+    /// <summary>The SHA-256 of a file, lower-case hex.</summary>
+    public static string Sha256(string path)
+    {
+        using var f = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(f)).ToLowerInvariant();
+    }
+
+    /// <summary>The entry's file after checking it is there and unchanged; a missing or changed file is refused.</summary>
+    public static string Verified(ShippedEntry entry)
+    {
+        var path = Path.Combine(Folder, entry.File);
+        if (!File.Exists(path))
+            throw new CheckpointException(path, $"The shipped weights '{path}' listed in weights.json are missing. Restore them with `git checkout -- notebooks/weights/{entry.File}`, or set AELAB_TRAIN=1 to train instead.");
+        var found = Sha256(path);
+        if (found != entry.Sha256)
+            throw new CheckpointException(path, $"The shipped weights '{path}' are damaged or changed: weights.json expects SHA-256 {entry.Sha256}, the file has {found}. " +
+                $"Restore them with `git checkout -- notebooks/weights/{entry.File}`, or set AELAB_TRAIN=1 to train instead.");
+        return path;
+    }
+
+    /// <summary>
+    /// Writes a lesson's trained checkpoint as shipped weights (weights only, float16 when <paramref name="half"/>) and
+    /// records it in the manifest, replacing an older entry for the same checkpoint. Returns the entry.
+    /// </summary>
+    public static ShippedEntry Export(string checkpointPath, bool half)
+    {
+        var (lesson, name) = LessonOf(checkpointPath)
+            ?? throw new ArgumentException($"'{checkpointPath}' is not a lesson's full-mode checkpoint (notebooks/checkpoints/<lesson>/<name>.ckpt).", nameof(checkpointPath));
+        var file = $"{lesson}/{name}.ckpt";
+        var target = Path.Combine(Folder, file);
+        Checkpoint.SaveWeightsOnly(checkpointPath, target, half);
+        var info = Checkpoint.Info(target);
+        var last = info.History.Count == 0 ? new Dictionary<string, double>() : info.History[^1].Metrics.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var version = typeof(ShippedWeights).Assembly.GetName().Version?.ToString() ?? "?";
+        var entry = new ShippedEntry(file, lesson, name, info.ModelType, info.ConfigJson, Sha256(target), half ? "float16" : "float32",
+            new FileInfo(target).Length, last, info.Epoch, info.History.Sum(e => e.Seconds), Machine(), version);
+        var entries = Manifest().Where(e => e.File != file).Append(entry).OrderBy(e => e.File, StringComparer.Ordinal).ToList();
+        Directory.CreateDirectory(Folder);
+        var temp = ManifestPath + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(entries, Json) + "\n");
+        File.Move(temp, ManifestPath, overwrite: true);
+        return entry;
+    }
+
+    static string Machine()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line != null) cpu = line.Split(':', 2)[1].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return $"{cpu}, {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, {(Lab.Device.type == DeviceType.CUDA ? "CUDA" : "CPU")}";
+    }
+}

@@ -1,0 +1,147 @@
+using AeLab.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Tests.Training;
+
+/// <summary>The loading order of Checkpoint.LoadOrTrain: own checkpoint → shipped weights (checked) → train.</summary>
+public sealed class ShippedWeightsTests : IDisposable
+{
+    readonly string _root = Path.Combine(Path.GetTempPath(), "aelab-shipped-" + Guid.NewGuid().ToString("N")[..8]);
+    readonly Dictionary<string, string?> _env = new();
+
+    public ShippedWeightsTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "notebooks"));
+        Directory.CreateDirectory(Path.Combine(_root, "lib"));
+        Course.RootOverride = _root;
+        foreach (var v in new[] { Course.SmokeVariable, Course.TrainVariable, Course.ExportVariable })
+        {
+            _env[v] = Environment.GetEnvironmentVariable(v);
+            Environment.SetEnvironmentVariable(v, null);
+        }
+        Lab.Init(seed: 3);
+    }
+
+    public void Dispose()
+    {
+        Course.RootOverride = null;
+        foreach (var (k, v) in _env) Environment.SetEnvironmentVariable(k, v);
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    static TinyAutoencoder Model(int seed) { Lab.Seed(seed); return new TinyAutoencoder(new TinyConfig()); }
+
+    static TrainResult Train(TinyAutoencoder m, ref int count)
+    {
+        count++;
+        using var opt = optim.Adam(m.parameters(), 1e-2);
+        return new Trainer(m, opt) { Quiet = true }.Fit(new SyntheticBatches(), epochs: 2);
+    }
+
+    /// <summary>Trains and exports lesson "01-x"'s model "ae" as shipped weights, then deletes the learner's checkpoint.</summary>
+    (TinyAutoencoder Trained, string Path) Ship(bool half, Func<TinyAutoencoder, IReadOnlyDictionary<string, double>>? evaluate = null)
+    {
+        var path = Course.Checkpoint("01-x", "ae");
+        var m = Model(1);
+        int n = 0;
+        Environment.SetEnvironmentVariable(Course.ExportVariable, "1");
+        Environment.SetEnvironmentVariable(Course.TrainVariable, "1");
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref n), config: new TinyConfig(), quiet: true,
+            evaluate: evaluate is null ? (half ? () => new Dictionary<string, double>() : null) : () => evaluate(m));
+        Environment.SetEnvironmentVariable(Course.ExportVariable, null);
+        Environment.SetEnvironmentVariable(Course.TrainVariable, null);
+        File.Delete(path);
+        return (m, path);
+    }
+
+    static bool SameWeights(nn.Module a, nn.Module b, double atol) =>
+        a.parameters().Zip(b.parameters()).All(p => p.First.allclose(p.Second, atol: atol));
+
+    [Fact]
+    public void Shipped_weights_load_when_there_is_no_checkpoint_of_ones_own_and_the_configuration_matches()
+    {
+        var (trained, path) = Ship(half: false);
+        var entry = Assert.Single(ShippedWeights.Manifest());
+        Assert.Equal(("01-x", "ae", "float32"), (entry.Lesson, entry.Name, entry.DType));
+        Assert.Equal(ShippedWeights.Sha256(Path.Combine(ShippedWeights.Folder, entry.File)), entry.Sha256);
+        Assert.True(entry.Metrics.ContainsKey("loss"));
+
+        var fresh = Model(2);
+        int trainings = 0;
+        var output = new StringWriter();
+        var old = Console.Out; Console.SetOut(output);
+        TrainResult r;
+        try { r = Checkpoint.LoadOrTrain(path, fresh, () => Train(fresh, ref trainings), config: new TinyConfig()); }
+        finally { Console.SetOut(old); }
+        Assert.Equal(0, trainings);
+        Assert.True(r.FromCheckpoint);
+        Assert.Equal(2, r.Epochs);
+        Assert.True(SameWeights(trained, fresh, 0));
+        Assert.Contains("shipped weights", output.ToString());
+        Assert.Contains("AELAB_TRAIN=1", output.ToString());
+        Assert.False(File.Exists(path), "loading shipped weights writes no checkpoint of one's own");
+    }
+
+    [Fact]
+    public void The_training_switch_and_a_changed_recipe_train_instead_and_smoke_mode_never_loads_them()
+    {
+        var (_, path) = Ship(half: false);
+        int trainings = 0;
+        var m = Model(2);
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(Hidden: 6), quiet: true);
+        Assert.Equal(1, trainings);   // another configuration: train, do not load stale weights
+        File.Delete(path);
+
+        Environment.SetEnvironmentVariable(Course.TrainVariable, "1");
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Equal(2, trainings);
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Equal(3, trainings);   // not even one's own checkpoint is loaded
+        Environment.SetEnvironmentVariable(Course.TrainVariable, null);
+
+        Environment.SetEnvironmentVariable(Course.SmokeVariable, "1");
+        var smokePath = Course.Checkpoint("01-x", "ae");
+        Assert.Contains(Path.Combine("01-x", "smoke"), smokePath);
+        Checkpoint.LoadOrTrain(smokePath, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Equal(4, trainings);
+    }
+
+    [Fact]
+    public void A_damaged_shipped_file_is_refused_with_both_hashes_and_how_to_restore_it()
+    {
+        var (_, path) = Ship(half: false);
+        var entry = Assert.Single(ShippedWeights.Manifest());
+        var file = Path.Combine(ShippedWeights.Folder, entry.File);
+        var bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(file, bytes);
+        var m = Model(2);
+        int trainings = 0;
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true));
+        Assert.Contains(entry.Sha256, e.Message);
+        Assert.Contains(ShippedWeights.Sha256(file), e.Message);
+        Assert.Contains("git checkout -- notebooks/weights/01-x/ae.ckpt", e.Message);
+        Assert.Equal(0, trainings);
+        File.Delete(file);
+        Assert.Contains("missing", Assert.Throws<CheckpointException>(() => Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true)).Message);
+    }
+
+    [Fact]
+    public void Float16_weights_store_two_bytes_a_weight_and_load_into_a_float32_model()
+    {
+        Ship(half: false);
+        long bytes32 = Assert.Single(ShippedWeights.Manifest()).Bytes;
+        var (trained, path) = Ship(half: true, evaluate: m => new Dictionary<string, double> { ["val_w"] = Math.Round(m.parameters().First().sum().item<float>(), 1) });
+        var entry = Assert.Single(ShippedWeights.Manifest());   // the second export replaced the first entry
+        Assert.Equal("float16", entry.DType);
+        long weights = trained.parameters().Sum(p => p.numel());
+        Assert.True(bytes32 - entry.Bytes >= 2 * weights - 16, $"float32 {bytes32} bytes, float16 {entry.Bytes} bytes, {weights} weights");
+        var fresh = Model(2);
+        int trainings = 0;
+        Checkpoint.LoadOrTrain(path, fresh, () => Train(fresh, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Equal(0, trainings);
+        Assert.Equal(ScalarType.Float32, fresh.parameters().First().dtype);
+        Assert.True(SameWeights(trained, fresh, 1e-2));
+    }
+}
