@@ -3,14 +3,15 @@ using AeLab.Runner;
 using AeLab.Runner.Execution;
 using AeLab.Runtime;
 
-// AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [paths...]
+// AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [paths...]
 // --train: every model trains from scratch (AELAB_TRAIN=1) instead of loading checkpoints or shipped weights.
+// --solutions DIR: each cell whose first line is "// exercise ID" runs as the cell with that line in DIR/<lesson>.dib.
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
 // Each lesson runs in its own kernel process: this program started again with --kernel-host LESSON.
-if (args is [Program.KernelHostFlag, var lessonPath]) return await KernelHost.RunAsync(lessonPath);
+if (args is [Program.KernelHostFlag, var lessonPath, .. var solved]) return await KernelHost.RunAsync(lessonPath, solved.FirstOrDefault());
 
 var clock = Stopwatch.StartNew();
-string? outDir = null; double timeoutSeconds = 3600; var paths = new List<string>();
+string? outDir = null, solutions = null; double timeoutSeconds = 3600; var paths = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -18,10 +19,11 @@ for (int i = 0; i < args.Length; i++)
         case "--smoke": Environment.SetEnvironmentVariable(Course.SmokeVariable, "1"); break;
         case "--train": Environment.SetEnvironmentVariable(Course.TrainVariable, "1"); break;
         case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+        case "--solutions" when i + 1 < args.Length: solutions = args[++i]; break;   // exercise cells run with their solutions
         case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
             timeoutSeconds = t; i++; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [notebook.dib|folder ...]");
+            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [notebook.dib|folder ...]");
             return 0;
         default:
             if (args[i].StartsWith("--")) { Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; see --help"); return 2; }
@@ -45,7 +47,7 @@ outDir ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(files.FirstOrDefa
 outDir = Path.GetFullPath(outDir);
 Console.WriteLine($"AeLab.Runner: {files.Count} notebook(s) in the .NET Interactive C# kernel, smoke={Course.Smoke}{(Course.Train ? ", training every model" : "")}, out={outDir}");
 var runner = new LessonRunner(outDir, TimeSpan.FromSeconds(timeoutSeconds), Console.Out);
-var failed = files.Where(f => !runner.Run(f)).ToList();
+var failed = files.Where(f => !runner.Run(f, solutions)).ToList();
 Console.WriteLine($"{files.Count - failed.Count}/{files.Count} notebooks ran in {clock.Elapsed.TotalSeconds:0.0} s" +
                   (failed.Count > 0 ? "; failed: " + string.Join(", ", failed.Select(Path.GetFileName)) : ""));
 return failed.Count == 0 ? 0 : 1;

@@ -8,13 +8,22 @@ namespace AeLab.Runner;
 /// <summary>Runs notebooks one after another, each in its own kernel process, and writes out/&lt;name&gt;.html and .ipynb.</summary>
 public sealed class LessonRunner(string outDir, TimeSpan timeout, TextWriter log)
 {
-    /// <summary>Runs one notebook; returns true when every cell succeeded.</summary>
-    public bool Run(string path)
+    /// <summary>
+    /// Runs one notebook; returns true when every cell succeeded. With <paramref name="solutions"/> (a folder), its
+    /// exercise cells run with their solutions (see <see cref="Lesson.Load"/>).
+    /// </summary>
+    public bool Run(string path, string? solutions = null)
     {
         var clock = Stopwatch.StartNew();
         log.WriteLine(Path.GetFileName(path));
-        var lesson = Lesson.Load(path);
-        var results = new LessonProcess(timeout, log).Run(lesson);
+        Lesson lesson;
+        try { lesson = Lesson.Load(path, solutions); }
+        catch (SolutionException e)
+        {
+            log.WriteLine($"{Path.GetFileName(path)}: FAILED: {e.Message}");
+            return false;
+        }
+        var results = new LessonProcess(timeout, log, solutions).Run(lesson);
         Directory.CreateDirectory(outDir);
         var assets = new Assets(Assets.FindRunnerDir());
         File.WriteAllText(Path.Combine(outDir, lesson.Name + ".html"), HtmlReport.Render(lesson.Name, results, lesson.Cells.Count, assets));

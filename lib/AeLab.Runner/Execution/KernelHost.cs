@@ -12,12 +12,12 @@ namespace AeLab.Runner.Execution;
 /// </summary>
 public static class KernelHost
 {
-    public static async Task<int> RunAsync(string path)
+    public static async Task<int> RunAsync(string path, string? solutions = null)
     {
         // The raw stream, not Console.Out: the kernel redirects Console while a cell runs.
         var channel = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
         var send = (Message m) => { lock (channel) channel.WriteLine(m.ToLine()); };
-        var lesson = Lesson.Load(path);
+        var lesson = Lesson.Load(path, solutions);
         Directory.SetCurrentDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var kernel = KernelSetup.Create();
         int current = 0;

@@ -8,7 +8,7 @@ namespace AeLab.Runner.Execution;
 /// Runs one lesson in its own kernel process (<see cref="KernelHost"/>, started in the notebook's folder) and turns
 /// the messages it sends into cell results. The runner side enforces the per-cell timeout by ending the process.
 /// </summary>
-public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
+public sealed class LessonProcess(TimeSpan timeout, TextWriter log, string? solutions = null)
 {
     public List<CellResult> Run(Lesson lesson)
     {
@@ -21,6 +21,7 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
         };
         foreach (var a in new[] { typeof(LessonProcess).Assembly.Location, Program.KernelHostFlag, Path.GetFullPath(lesson.Path) })
             psi.ArgumentList.Add(a);
+        if (solutions is not null) psi.ArgumentList.Add(Path.GetFullPath(solutions));
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var lines = new BlockingCollection<string?>();
@@ -148,6 +149,7 @@ public sealed class LessonProcess(TimeSpan timeout, TextWriter log)
     {
         var (kind, body) = failure.IndexOf('\n') is var n and >= 0 ? (failure[..n], failure[(n + 1)..]) : (failure, "");
         var cell = r.Cell;
+        if (cell.SourceFile is { } solution) file = $"{file} (cell from {Path.GetFileName(Path.GetDirectoryName(solution))}/{Path.GetFileName(solution)})";
         if (kind == "diagnostics")
             return string.Join("\n", body.Split('\n').Select(d =>
             {

@@ -1,0 +1,320 @@
+using System.Collections;
+using System.Globalization;
+using AeLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AeLab.Exercises;
+
+/// <summary>
+/// Checks for the exercises at the end of every lesson. A learner fills in a cell and ends it with a check; the check
+/// returns an <see cref="ExerciseResult"/> the notebook shows as one line:
+/// <c>✓ 01.1 right: …</c>, <c>✗ 01.1 not yet: &lt;what is wrong&gt; Hint: …</c>, or, while the placeholder
+/// <see cref="Todo{T}"/> is still there (or the function to implement still throws
+/// <see cref="NotImplementedException"/>), <c>○ 01.1 not answered yet: … Hint: …</c>.
+/// </summary>
+/// <remarks>
+/// <para>A check never throws because an answer is wrong or missing: a wrong answer must not stop the notebook. An
+/// exception thrown by the learner's own function is caught and reported as "not yet".</para>
+/// <para><b>Strict mode.</b> With the environment variable <c>AELAB_EXERCISES=strict</c> every check whose answer is not
+/// right throws an <see cref="ExerciseException"/> naming the exercise. The tests run every lesson with the solutions of
+/// <c>notebooks/solutions/</c> filled in and this switch on, so each check is known to pass on a right answer.</para>
+/// <para>Kinds of checks: numbers (with a tolerance), whole numbers, yes/no, a choice among named options, tuples and
+/// arrays (element by element), any value judged by a validator, tensors (shape, then allclose),
+/// and functions the learner implements, called on test inputs and compared with a reference implementation —
+/// optionally under the same random seed (for code that draws noise) and with their input gradients compared too.</para>
+/// </remarks>
+public static class Exercise
+{
+    /// <summary>The environment variable that switches strict mode on: <c>AELAB_EXERCISES=strict</c>.</summary>
+    public const string ModeVariable = "AELAB_EXERCISES";
+
+    /// <summary>True when <c>AELAB_EXERCISES=strict</c>: a check that is not right throws an <see cref="ExerciseException"/>.</summary>
+    public static bool Strict =>
+        string.Equals(Environment.GetEnvironmentVariable(ModeVariable)?.Trim(), "strict", StringComparison.OrdinalIgnoreCase);
+
+    static int _todos;
+
+    /// <summary>
+    /// The placeholder a learner replaces: <c>double answer = Exercise.Todo&lt;double&gt;();</c>, or inside a function to
+    /// implement, <c>return Exercise.Todo&lt;Tensor&gt;();</c>. Returns <c>default</c> (0, false, null) and never throws;
+    /// the next check reports "not answered yet".
+    /// </summary>
+    public static T Todo<T>()
+    {
+        Interlocked.Increment(ref _todos);
+        return default!;
+    }
+
+    // True when a placeholder was used since the last check; resets the count.
+    static bool TakeTodos() => Interlocked.Exchange(ref _todos, 0) > 0;
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Values
+
+    /// <summary>
+    /// A number, right when |answer − expected| ≤ tolerance · max(1, |expected|).
+    /// </summary>
+    /// <param name="id">The exercise, e.g. "01.1" (lesson 01, exercise 1).</param>
+    /// <param name="answer">The learner's answer.</param>
+    /// <param name="expected">The right value (usually computed by the library in the same cell).</param>
+    /// <param name="hint">What to think about when the answer is not right yet.</param>
+    /// <param name="tolerance">Allowed error, relative to the expected value when it is larger than 1.</param>
+    /// <param name="right">What to say when it is right (default: the answer).</param>
+    public static ExerciseResult Check(string id, double answer, double expected, string hint, double tolerance = 1e-6, string? right = null)
+    {
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (double.IsNaN(answer)) return Report(Wrong(id, "your answer is NaN.", hint));
+        bool ok = Math.Abs(answer - expected) <= tolerance * Math.Max(1, Math.Abs(expected));
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>A whole number, right when equal.</summary>
+    public static ExerciseResult Check(string id, long answer, long expected, string hint, string? right = null)
+    {
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>A yes/no answer.</summary>
+    public static ExerciseResult Check(string id, bool answer, bool expected, string hint, string? right = null)
+    {
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>
+    /// A choice, compared ignoring case and surrounding spaces. With <paramref name="choices"/>, an answer that is not
+    /// one of them is reported as such.
+    /// </summary>
+    public static ExerciseResult Check(string id, string? answer, string expected, string hint, string? right = null, string[]? choices = null)
+    {
+        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        static string Norm(string s) => s.Trim().ToLowerInvariant();
+        if (choices is { Length: > 0 } && !choices.Any(c => Norm(c) == Norm(answer)))
+            return Report(Wrong(id, $"\"{answer}\" is not one of the choices ({string.Join(", ", choices.Select(c => $"\"{c}\""))}).", hint));
+        return Report(Norm(answer) == Norm(expected) ? Right(id, Said(answer.Trim(), right)) : Wrong(id, $"\"{answer}\" is not right.", hint));
+    }
+
+    /// <summary>A tuple, such as <c>(19, 11)</c> or <c>(true, false)</c>: right when every element equals the expected one.</summary>
+    public static ExerciseResult Check<T>(string id, T answer, T expected, string hint, string? right = null)
+        where T : struct, System.Runtime.CompilerServices.ITuple
+    {
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        bool ok = StructuralComparisons.StructuralEqualityComparer.Equals(answer, expected);
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>An array, such as a shape <c>new long[] { 4, 12, 12 }</c>: right when it has the expected elements in order.</summary>
+    public static ExerciseResult Check<T>(string id, T[]? answer, T[] expected, string hint, string? right = null)
+    {
+        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        bool ok = answer.SequenceEqual(expected);
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>A value judged by <paramref name="isRight"/> (for questions with more than one right answer).</summary>
+    public static ExerciseResult Check<T>(string id, T answer, Func<T, bool> isRight, string hint, string? right = null)
+    {
+        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        return Report(isRight(answer) ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+    }
+
+    /// <summary>A tensor: right when it has the expected shape and allclose(answer, expected, rtol, atol) holds.</summary>
+    public static ExerciseResult Check(string id, Tensor? answer, Tensor expected, string hint,
+        double rtol = 1e-5, double atol = 1e-6, string? right = null)
+    {
+        NativeLoader.EnsureLoaded();
+        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        var problem = Differs(answer, expected, rtol, atol, "your tensor");
+        return Report(problem is null ? Right(id, right ?? $"shape [{Shape(answer)}] and values match.") : Wrong(id, problem, hint));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Functions the learner implements
+
+    /// <summary>
+    /// A function of one tensor, called on every test input and compared with <paramref name="reference"/> (shape and
+    /// allclose). With <paramref name="seed"/> both are called right after seeding torch with it, so code that draws
+    /// noise (randn_like, …) must draw the same numbers. With <paramref name="gradients"/> the gradients each input
+    /// receives from a weighted sum of the output are compared too.
+    /// </summary>
+    public static ExerciseResult Check(string id, Func<Tensor, Tensor?> answer, Func<Tensor, Tensor> reference, IEnumerable<Tensor> inputs,
+        string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6, bool gradients = false, string? right = null) =>
+        CheckCalls(id, inputs.Select(x => new[] { x }).ToList(), a => answer(a[0]), a => reference(a[0]), hint, seed, rtol, atol, gradients, right);
+
+    /// <summary>A function of two tensors; see the one-argument overload.</summary>
+    public static ExerciseResult Check(string id, Func<Tensor, Tensor, Tensor?> answer, Func<Tensor, Tensor, Tensor> reference,
+        IEnumerable<(Tensor, Tensor)> inputs, string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
+        bool gradients = false, string? right = null) =>
+        CheckCalls(id, inputs.Select(x => new[] { x.Item1, x.Item2 }).ToList(), a => answer(a[0], a[1]), a => reference(a[0], a[1]),
+            hint, seed, rtol, atol, gradients, right);
+
+    /// <summary>A function of three tensors; see the one-argument overload.</summary>
+    public static ExerciseResult Check(string id, Func<Tensor, Tensor, Tensor, Tensor?> answer, Func<Tensor, Tensor, Tensor, Tensor> reference,
+        IEnumerable<(Tensor, Tensor, Tensor)> inputs, string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
+        bool gradients = false, string? right = null) =>
+        CheckCalls(id, inputs.Select(x => new[] { x.Item1, x.Item2, x.Item3 }).ToList(), a => answer(a[0], a[1], a[2]),
+            a => reference(a[0], a[1], a[2]), hint, seed, rtol, atol, gradients, right);
+
+    /// <summary>
+    /// Code that produces a tensor (for example with the inputs written into the lambda), compared with what
+    /// <paramref name="reference"/> produces; with <paramref name="seed"/>, each runs right after seeding torch with it.
+    /// </summary>
+    public static ExerciseResult Check(string id, Func<Tensor?> answer, Func<Tensor> reference, string hint,
+        long? seed = null, double rtol = 1e-5, double atol = 1e-6, string? right = null) =>
+        CheckCalls(id, new List<Tensor[]> { Array.Empty<Tensor>() }, _ => answer(), _ => reference(), hint, seed, rtol, atol, false, right);
+
+    /// <summary>A function of a number, compared with <paramref name="reference"/> on every input (tolerance as for numbers).</summary>
+    public static ExerciseResult Check(string id, Func<double, double> answer, Func<double, double> reference, IEnumerable<double> inputs,
+        string hint, double tolerance = 1e-9, string? right = null)
+    {
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        var xs = inputs.ToList();
+        for (int i = 0; i < xs.Count; i++)
+        {
+            double expected = reference(xs[i]), got;
+            try { got = answer(xs[i]); }
+            catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
+            catch (Exception e) when (e is not ExerciseException)
+            {
+                if (TakeTodos()) return Report(Unanswered(id, hint));
+                return Report(Wrong(id, $"for {Show(xs[i])} your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
+            }
+            if (TakeTodos()) return Report(Unanswered(id, hint));
+            if (double.IsNaN(got) || Math.Abs(got - expected) > tolerance * Math.Max(1, Math.Abs(expected)))
+                return Report(Wrong(id, $"for {Show(xs[i])} your function gives {Show(got)}, which is not right.", hint));
+        }
+        return Report(Right(id, right ?? $"your function agrees with the reference on all {xs.Count} test inputs."));
+    }
+
+    static ExerciseResult CheckCalls(string id, List<Tensor[]> cases, Func<Tensor[], Tensor?> answer, Func<Tensor[], Tensor> reference,
+        string hint, long? seed, double rtol, double atol, bool gradients, string? right)
+    {
+        NativeLoader.EnsureLoaded();
+        if (TakeTodos()) return Report(Unanswered(id, hint));
+        using var grad = enable_grad();   // a check may run inside no_grad; references may use autograd
+        for (int i = 0; i < cases.Count; i++)
+        {
+            string which = cases.Count == 1 ? "" : $"for test input {i + 1} of {cases.Count}" +
+                           (cases[i].Length == 0 ? "" : $" ({string.Join(", ", cases[i].Select(t => $"[{Shape(t)}]"))})") + ", ";
+            var refArgs = Copies(cases[i], gradients);
+            if (seed is { } s1) manual_seed(s1);
+            var expected = reference(refArgs);
+
+            var args = Copies(cases[i], gradients);
+            Tensor? got;
+            if (seed is { } s2) manual_seed(s2);
+            try { got = answer(args); }
+            catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
+            catch (Exception e) when (e is not ExerciseException)
+            {
+                // A placeholder's null (or 0) often makes the code around it throw: that is still "not answered".
+                if (TakeTodos()) return Report(Unanswered(id, hint));
+                return Report(Wrong(id, $"{which}your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
+            }
+            if (TakeTodos()) return Report(Unanswered(id, hint));
+            if (got is null) return Report(Wrong(id, $"{which}your function returned null.", hint));
+            var problem = Differs(got, expected, rtol, atol, $"{which}your result");
+            if (problem is not null) return Report(Wrong(id, problem, hint));
+
+            if (gradients)
+            {
+                var expectedGrads = Gradients(expected, refArgs);
+                var gotGrads = Gradients(got, args);
+                for (int a = 0; a < args.Length; a++)
+                {
+                    if (expectedGrads[a] is null) continue;
+                    var g = gotGrads[a] ?? zeros_like(expectedGrads[a]!);
+                    var gp = Differs(g, expectedGrads[a]!, rtol, atol, $"{which}the values are right, but the gradient with respect to argument {a + 1}");
+                    if (gp is not null) return Report(Wrong(id, gp, hint));
+                }
+            }
+        }
+        return Report(Right(id, right ?? (cases.Count == 1 ? "your result matches the reference."
+            : $"your function agrees with the reference on all {cases.Count} test inputs{(gradients ? ", values and gradients" : "")}.")));
+    }
+
+    // Fresh leaf copies of the inputs, so neither implementation can change the caller's tensors or the other's.
+    static Tensor[] Copies(Tensor[] inputs, bool gradients) => inputs.Select(t =>
+    {
+        var c = t.detach().clone();
+        return gradients && c.is_floating_point() ? c.requires_grad_(true) : c;
+    }).ToArray();
+
+    // d/d input of Σ w·output, with fixed weights w = 1, 2, …, 7, 1, 2, … (no random draw); null where an input takes no gradient.
+    static Tensor?[] Gradients(Tensor output, Tensor[] inputs)
+    {
+        foreach (var x in inputs) x.grad?.zero_();
+        if (output.requires_grad && output.is_floating_point())
+        {
+            using var w = (arange(output.numel(), dtype: float64) % 7 + 1).reshape(output.shape).to(output.dtype).to(output.device);
+            (output * w).sum().backward();
+        }
+        return inputs.Select(x => x.requires_grad ? x.grad ?? zeros_like(x) : null).ToArray();
+    }
+
+    // null when the tensors agree, else what differs (shape first, then the largest difference and where it is).
+    static string? Differs(Tensor got, Tensor expected, double rtol, double atol, string what)
+    {
+        if (!got.shape.SequenceEqual(expected.shape))
+            return $"{what} has shape [{Shape(got)}] but should have shape [{Shape(expected)}].";
+        using var a = got.detach().cpu().to(float64);
+        using var b = expected.detach().cpu().to(float64);
+        if (a.numel() == 0) return null;
+        if (a.isnan().any().item<bool>() && !b.isnan().any().item<bool>()) return $"{what} contains NaN.";
+        if (a.allclose(b, rtol, atol, equal_nan: true)) return null;
+        using var gap = (a - b).abs().nan_to_num(0.0, double.PositiveInfinity, double.NegativeInfinity);
+        long flat = gap.flatten().argmax().item<long>();
+        var index = Unravel(flat, got.shape);
+        return $"{what} differs from the right values by up to {Show(gap.max().item<double>())}" +
+               (got.shape.Length == 0 ? "." : $" (at index [{string.Join(", ", index)}]).");
+    }
+
+    static long[] Unravel(long flat, long[] shape)
+    {
+        var index = new long[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--) { index[d] = flat % shape[d]; flat /= shape[d]; }
+        return index;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Results
+
+    static ExerciseResult Right(string id, string message) => new(Id(id), ExerciseOutcome.Right, message);
+
+    static ExerciseResult Wrong(string id, string problem, string hint) => new(Id(id), ExerciseOutcome.Wrong, $"{problem} Hint: {hint}");
+
+    static ExerciseResult Unanswered(string id, string hint) =>
+        new(Id(id), ExerciseOutcome.Unanswered, $"replace the Exercise.Todo placeholder with your answer. Hint: {hint}");
+
+    static string Id(string id) =>
+        string.IsNullOrWhiteSpace(id) ? throw new ArgumentException("An exercise needs an id such as \"01.1\".", nameof(id)) : id.Trim();
+
+    // Strict mode turns anything but a right answer into an exception naming the exercise.
+    static ExerciseResult Report(ExerciseResult result) =>
+        result.IsRight || !Strict ? result : throw new ExerciseException(result);
+
+    // A right value is repeated, then what the exercise adds about it.
+    static string Said(object? answer, string? right) => right is null ? $"{Show(answer)}." : $"{Show(answer)} — {right}";
+
+    static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    static string Sentence(string s) => s.EndsWith('.') ? s : s + ".";
+
+    static string Shape(Tensor t) => string.Join(", ", t.shape);
+
+    static string Show(object? value) => value switch
+    {
+        null => "null",
+        double d => d.ToString("G6", CultureInfo.InvariantCulture),
+        float f => f.ToString("G6", CultureInfo.InvariantCulture),
+        bool b => b ? "true" : "false",
+        string s => $"\"{s}\"",
+        Tensor t => $"a tensor of shape [{Shape(t)}]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable e => "[" + string.Join(", ", e.Cast<object?>().Select(Show)) + "]",
+        System.Runtime.CompilerServices.ITuple t => "(" + string.Join(", ", Enumerable.Range(0, t.Length).Select(i => Show(t[i]))) + ")",
+        _ => value.ToString() ?? "",
+    };
+}
