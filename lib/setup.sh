@@ -3,7 +3,7 @@
 # offline web assets (npm), the datasets, and the library build in lib/bin.
 #   bash lib/setup.sh            everything the lessons need
 #   bash lib/setup.sh --tests    also what the tests need (headless Chromium)
-#   bash lib/setup.sh --bench    also PyTorch for the side-by-side benchmark
+#   bash lib/setup.sh --bench    also PyTorch (on OpenBLAS) for the side-by-side benchmark
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want_tests=0; want_bench=0
@@ -27,7 +27,14 @@ if [ "$want_tests" = 1 ]; then
   # The executed .ipynb is validated and converted by Jupyter's own tools.
   /usr/bin/python3 -c 'import nbformat, nbconvert' 2>/dev/null || packages+=(python3-nbformat python3-nbconvert)
 fi
-if [ "$want_bench" = 1 ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch); fi
+if [ "$want_bench" = 1 ]; then
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch)
+  # Debian's libtorch calls the libblas.so.3 alternative: the reference BLAS it otherwise gets is ~25x slower
+  # than OpenBLAS at SGEMM, which is not a PyTorch anyone would compare with.
+  if command -v dpkg-query >/dev/null && ! dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed'; then
+    packages+=(libopenblas0-pthread)
+  fi
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
   step "installing system packages: ${packages[*]}"
   if command -v apt-get >/dev/null; then
