@@ -1,14 +1,18 @@
 """Runs one benchmark case on PyTorch and prints one JSON line (the C# benchmark starts it).
 
   /usr/bin/python3 tests/bench/twin.py --case mlp-ae --threads 2 [--quick]
-  /usr/bin/python3 tests/bench/twin.py --sgemm --threads 2
+  /usr/bin/python3 tests/bench/twin.py --sgemm --threads 2 [--sgemm-n 2048 --reps 12]
 
 The measurements mirror tests/AeLab.Bench/CaseRunner.cs: warm-up steps, then the median of timed
 training steps (zero_grad, loss, backward, optimizer step), inference (encode + decode, no_grad,
 eval mode) in images/s, resident memory after warm-up and after every step, and the peak (VmHWM).
+Every output names the BLAS library this PyTorch actually calls (see blas_info) and the model's parameter count.
 """
 import argparse
+import ctypes
 import json
+import os
+import re
 import statistics
 import sys
 import time
@@ -16,6 +20,7 @@ import time
 import torch
 
 import models
+import vq_models
 
 
 def rss_mib(field="VmRSS"):
@@ -42,6 +47,16 @@ def build(case):
         m = models.ConvVae()
         opt = torch.optim.AdamW(m.parameters(), 1e-3, weight_decay=1e-4)
         return m, opt, 8, lambda b: torch.rand(b, 3, size, size) * 2 - 1
+    # The discrete models of VqCases.cs: 32 px, 32 channels, two downsamplings, a 256 x 32 codebook, batch 16.
+    if case == "vq-vae-32":
+        m = vq_models.VqGanModel()
+        return m, torch.optim.Adam(m.parameters(), 2e-4, betas=(0.5, 0.9)), 16, lambda b: torch.rand(b, 3, 32, 32) * 2 - 1
+    if case == "vq-gan-32":
+        step = vq_models.VqGanStep(vq_models.VqGanModel(), vq_models.PatchDiscriminator())
+        return step, None, 16, lambda b: torch.rand(b, 3, 32, 32) * 2 - 1  # the step owns its two optimizers
+    if case == "vq-transformer":
+        m = vq_models.MaskGitPrior(256, 8, 8)
+        return m, torch.optim.Adam(m.parameters(), 3e-4), 64, lambda b: torch.randint(0, 256, (b, 8, 8))
     raise SystemExit(f"twin.py: unknown case '{case}'")
 
 
@@ -57,10 +72,15 @@ def run_case(args):
     model.train()
 
     def step():
+        if opt is None:
+            model.train_step(x)
+            return
         opt.zero_grad()
         loss, _ = model.loss(x)
         loss.backward()
         opt.step()
+
+    infer_once = getattr(model, "infer", None) or (lambda t: model.decode(model.encode(t)))
 
     times = []
     for _ in range(args.warmup):
@@ -84,11 +104,12 @@ def run_case(args):
     infer = []
     with torch.no_grad():
         for i in range(args.warmup + max(3, n)):
-            t = time.perf_counter(); model.decode(model.encode(x)); dt = time.perf_counter() - t
+            t = time.perf_counter(); infer_once(x); dt = time.perf_counter() - t
             if i >= args.warmup:
                 infer.append(dt)
     return {
         "case": args.case, "batch": batch, "threads": torch.get_num_threads(),
+        "parameters": sum(p.numel() for p in model.parameters()),
         "step_ms": 1000 * statistics.median(steps), "steps": n, "warmup": len(times),
         "step_ms_all": [1000 * s for s in steps],
         "infer_images_per_s": batch / statistics.median(infer),
@@ -99,11 +120,88 @@ def run_case(args):
 
 
 def sgemm(args):
-    n = 1024
+    """The same measurement as Peak.cs: best (and median) of several n x n products after two warm-ups."""
+    n = args.sgemm_n
     a, b = torch.rand(n, n), torch.rand(n, n)
-    a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(args.reps))
-    return {"sgemm_n": n, "sgemm_gflops": 2 * n ** 3 / best / 1e9, "threads": torch.get_num_threads()}
+    for _ in range(2):
+        a @ b
+    times = [_timed(lambda: a @ b) for _ in range(args.reps)]
+    flop = 2 * n ** 3
+    return {"sgemm_n": n, "sgemm_reps": args.reps, "sgemm_gflops": flop / min(times) / 1e9,
+            "sgemm_median_gflops": flop / statistics.median(times) / 1e9, "threads": torch.get_num_threads()}
+
+
+def _mapped_libraries():
+    """Shared libraries mapped into this process (resolved paths, in load order)."""
+    seen = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split(None, 5)
+                if len(parts) == 6 and parts[5].startswith("/") and ".so" in parts[5]:
+                    path = parts[5].strip()
+                    if path not in seen:
+                        seen.append(path)
+    except OSError:
+        pass
+    return seen
+
+
+def _openblas(path):
+    """OpenBLAS's own description of itself, and its thread count (set to the benchmark's, like torch's threads)."""
+    lib = ctypes.CDLL(path)
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    info = {"config": lib.openblas_get_config().decode(errors="replace").strip()}
+    try:
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        info["core"] = lib.openblas_get_corename().decode(errors="replace")
+    except AttributeError:
+        pass
+    try:
+        lib.openblas_get_parallel.restype = ctypes.c_int
+        info["parallel"] = {0: "sequential", 1: "pthread", 2: "OpenMP"}.get(lib.openblas_get_parallel(), "?")
+    except AttributeError:
+        pass
+    lib.openblas_get_num_threads.restype = ctypes.c_int
+    return lib, info
+
+
+def blas_info(threads):
+    """Which BLAS this PyTorch calls, from what is loaded (not from how it was built). Debian's python3-torch links the
+    libblas.so.3 alternative: reference BLAS, or OpenBLAS once libopenblas0-pthread is installed. torch.__config__
+    only says what it was built against (BLAS_INFO=generic there), so the mapped libraries decide."""
+    a = torch.rand(64, 64)
+    a @ a  # a product, so whatever BLAS backs torch.mm is loaded
+    libs = _mapped_libraries()
+    cfg = torch.__config__.show()
+    built = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    blas_libs = [p for p in libs if re.search(r"(blas|mkl|blis|atlas)", os.path.basename(p), re.I)]
+    out = {"blas_libraries": blas_libs, "torch_blas_info": built.group(1) if built else None,
+           "torch_use_mkl": "USE_MKL=ON" in cfg}
+    openblas = next((p for p in blas_libs if "openblas" in os.path.basename(p).lower()), None)
+    if openblas:
+        lib, info = _openblas(openblas)
+        try:
+            lib.openblas_set_num_threads(ctypes.c_int(threads))
+        except AttributeError:
+            pass
+        info["threads"] = lib.openblas_get_num_threads()
+        version = re.search(r"OpenBLAS\s+([0-9.]+)", info["config"])
+        extras = [x for x in (info.get("core"), info.get("parallel"), f"{info['threads']} threads") if x]
+        out.update(blas=f"OpenBLAS {version.group(1) if version else ''} ({', '.join(extras)})".replace("  ", " "),
+                   blas_library=openblas, blas_config=info["config"])
+    elif any("mkl" in os.path.basename(p).lower() for p in blas_libs) or out["torch_use_mkl"]:
+        out.update(blas="MKL", blas_library=next((p for p in blas_libs if "mkl" in p.lower()), None))
+    elif any("blis" in os.path.basename(p).lower() for p in blas_libs):
+        out.update(blas="BLIS", blas_library=next(p for p in blas_libs if "blis" in p.lower()))
+    elif any("atlas" in p.lower() for p in blas_libs):
+        out.update(blas="ATLAS", blas_library=next(p for p in blas_libs if "atlas" in p.lower()))
+    elif blas_libs:
+        path = next((p for p in blas_libs if os.path.basename(p).startswith("libblas")), blas_libs[0])
+        out.update(blas="reference BLAS (netlib)" if "/blas/" in path else os.path.basename(path), blas_library=path)
+    else:
+        out.update(blas=f"BLAS_INFO={out['torch_blas_info']} (no BLAS library mapped)", blas_library=None)
+    return out
 
 
 def _timed(f):
@@ -120,13 +218,14 @@ def main():
     p.add_argument("--max-steps", type=int, default=20)
     p.add_argument("--growth-steps", type=int, default=60)
     p.add_argument("--budget", type=float, default=20.0, help="seconds for the timed steps (and again for the memory trend)")
-    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--sgemm-n", type=int, default=1024)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    blas = blas_info(args.threads)  # before the work: it also sets OpenBLAS's own thread count
     out = sgemm(args) if args.sgemm else run_case(args)
-    cfg = torch.__config__.show()
     out["torch_version"] = torch.__version__
-    out["blas"] = "MKL" if "USE_MKL=ON" in cfg else ("OpenBLAS" if "OpenBLAS" in cfg else "generic BLAS (no MKL)")
+    out.update(blas)
     print(json.dumps(out))
 
 
