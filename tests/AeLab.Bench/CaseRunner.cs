@@ -8,7 +8,8 @@ public sealed record CaseResult(
     double StepMs, double[] StepMsAll, int Steps, int Warmup,
     double ForwardGflop, double TrainGflop, double Gflops,
     double InferImagesPerS, double InferMs,
-    double RssAfterWarmupMiB, double RssEndMiB, double RssGrowth, int GrowthSteps, double PeakRssMiB);
+    double RssAfterWarmupMiB, double RssEndMiB, double RssGrowth, int GrowthSteps, double PeakRssMiB,
+    long Parameters = 0);
 
 /// <summary>
 /// Times one case the way the trainer trains: per step, inside a dispose scope, zero_grad → loss →
@@ -64,6 +65,7 @@ public static class CaseRunner
             1000 * median, steps.Select(s => 1000 * s).ToArray(), n, o.Warmup,
             Flops.Forward(macs) / 1e9, train / 1e9, train / median / 1e9,
             c.Batch / inferMedian, 1000 * inferMedian,
-            rssWarm, rssEnd, rssEnd / rssWarm, n + extra, Measure.StatusMiB("VmHWM"));
+            rssWarm, rssEnd, rssEnd / rssWarm, n + extra, Measure.StatusMiB("VmHWM"),
+            built.Module.parameters().Sum(p => p.numel()));
     }
 }

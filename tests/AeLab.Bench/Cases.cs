@@ -20,7 +20,9 @@ public sealed record Built(nn.Module Module, Func<Tensor, Tensor> Loss, Func<Ten
 /// <param name="Lesson">Where the model is taught, and the recipe the case copies.</param>
 /// <param name="ForwardMacs">Multiply-accumulates of one forward pass over the batch, from the layer shapes (see <see cref="Flops"/>).</param>
 /// <param name="Twin">Whether tests/bench/twin.py has a PyTorch twin of it.</param>
-public sealed record BenchCase(string Name, string Lesson, int Batch, Func<long, Tensor> Input, Func<Built> Build, Func<long, double> ForwardMacs, bool Twin = true);
+/// <param name="Walk">The training step layer by layer, for the bytes it moves (see <see cref="Traffic"/> and <see cref="Walks"/>).</param>
+public sealed record BenchCase(string Name, string Lesson, int Batch, Func<long, Tensor> Input, Func<Built> Build, Func<long, double> ForwardMacs, bool Twin = true,
+    Func<long, Traffic>? Walk = null);
 
 public static class Cases
 {
@@ -33,7 +35,7 @@ public static class Cases
                 var m = new MlpAutoencoder(new long[] { 1, 28, 28 }, 20, new[] { 256, 128 });
                 return new Built(m, x => m.Loss(x).Loss, x => m.Decode(m.Encode(x)), optim.Adam(m.parameters(), 1e-3));
             },
-            b => LinearMacs(new MlpAutoencoder(), b)),
+            b => LinearMacs(new MlpAutoencoder(), b), Walk: b => Walks.MlpAe(b)),
 
         new("mlp-vae", "lesson 07: 784-128-10 MLP VAE, Fashion-MNIST, Adam 1e-3", 128,
             b => rand(b, 1, 28, 28),
@@ -42,7 +44,7 @@ public static class Cases
                 var m = new MlpVae(10, 128);
                 return new Built(m, x => m.Loss(x).Loss, x => m.Decode(m.Encode(x)), optim.Adam(m.parameters(), 1e-3));
             },
-            b => LinearMacs(new MlpVae(10, 128), b)),
+            b => LinearMacs(new MlpVae(10, 128), b), Walk: b => Walks.MlpVae(b)),
 
         new("res-ae-64", "lesson 04: residual-block conv AE (width 32, 4 convs/side), Pokémon 64 px, Adam 2e-4", 64,
             b => rand(b, 3, 64, 64),
@@ -51,7 +53,7 @@ public static class Cases
                 var m = new ResidualConvAutoencoder(128, 32, 4, 64);
                 return new Built(m, x => m.Loss(x).Loss, x => m.Decode(m.Encode(x)), optim.Adam(m.parameters(), 2e-4));
             },
-            b => ResidualAeMacs(b, 32, 4, 64, 128)),
+            b => ResidualAeMacs(b, 32, 4, 64, 128), Walk: b => Walks.ResidualAe(b)),
 
         ConvVaeCase(128),
         ConvVaeCase(512),
@@ -65,7 +67,7 @@ public static class Cases
             var m = new ConvVae();
             return new Built(m, x => m.Loss(x).Loss, x => m.Decode(m.Encode(x)), optim.AdamW(m.parameters(), 1e-3, weight_decay: 1e-4));
         },
-        b => ConvVaeMacs(b, size));
+        b => ConvVaeMacs(b, size), Walk: b => Walks.ConvVae(b, size));
 
     /// <summary>Every Linear applied once per sample (true of the MLP models).</summary>
     static double LinearMacs(nn.Module model, long batch)

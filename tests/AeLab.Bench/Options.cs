@@ -17,6 +17,10 @@ public sealed class Options
     /// <summary>Seconds of timed steps per case (and again for the memory trend).</summary>
     public double Budget { get; private set; } = 10;
     public string Label { get; private set; } = "";
+    /// <summary>Only the counting checks (<see cref="AeLab.Bench.SelfTest"/>); quick mode runs them first too.</summary>
+    public bool SelfTest { get; private set; }
+    /// <summary>Runs per case (TorchSharp and PyTorch alternating); the table shows the median run.</summary>
+    public int Repeat { get; private set; } = 1;
 
     // Child-process modes: one case or one pipeline measurement, result written as JSON to ResultPath.
     public string? Case { get; private set; }
@@ -55,6 +59,10 @@ public sealed class Options
                     o.Budget = double.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var b) && b > 0 ? b : throw new ArgumentException("--budget takes seconds > 0, e.g. --budget 10.");
                     break;
                 case "--label": o.Label = Value(); break;
+                case "--selftest": o.SelfTest = true; break;
+                case "--repeat":
+                    o.Repeat = int.TryParse(Value(), out var r) && r > 0 ? r : throw new ArgumentException("--repeat takes a positive whole number, e.g. --repeat 3.");
+                    break;
                 case "--case": o.Case = Value(); break;
                 case "--pipeline-case": o.PipelineCase = Value(); break;
                 case "--result": o.ResultPath = Value(); break;
@@ -84,8 +92,10 @@ public sealed class Options
             --no-pipeline      skip the data-pipeline measurement
             --no-kernel        skip the notebook-kernel ÷ plain-program measurement
             --budget S         seconds of timed steps per case (default 10)
+            --repeat N         run each case N times, TorchSharp and PyTorch alternating; report the median run (default 1)
             --json PATH        where to write the results (default tests/AeLab.Bench/out/bench.json)
             --label TEXT       a note stored in the JSON (e.g. "before")
+            --selftest         only check the FLOP and byte counting (quick mode checks it first too)
         """;
 }
 

@@ -12,6 +12,13 @@ catch (HelpRequested) { Console.WriteLine(Options.Help); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine("bench: " + e.Message); return 2; }
 
 Lab.Init(seed: 0, threads: o.Threads, device: "cpu");
+if (o.SelfTest || (o.Quick && o.Case == null && o.PipelineCase == null && o.KernelPlainImages == null))
+{
+    Console.WriteLine("Counting self-test (FLOP and byte walks):");
+    var failures = SelfTest.Run(Console.Out);
+    if (failures.Count > 0) { Console.Error.WriteLine($"bench: {failures.Count} counting check(s) failed."); return 1; }
+    if (o.SelfTest) return 0;
+}
 var json = new JsonSerializerOptions { WriteIndented = true };
 
 if (o.Case != null)
@@ -38,22 +45,37 @@ report.Header();
 
 var peak = Peak.Sgemm(o.Quick);
 report.Peak(peak);
+report.Bandwidth(Bandwidth.Stream(o.Quick));
 
 JsonObject? py = null;
 string? pyMissing = "not run (--quick or --no-python; --python runs it)";
 if (o.RunPython)
 {
-    (py, pyMissing) = PythonTwin.Probe(o.Threads);
+    (py, pyMissing) = PythonTwin.Probe(o.Threads, peak.N, peak.Reps);
     report.PythonProbe(py, pyMissing);
 }
 
 var wanted = Cases.All.Where(c => o.Only.Count == 0 || o.Only.Any(p => c.Name.StartsWith(p, StringComparison.Ordinal))).ToList();
 foreach (var c in wanted)
 {
-    var (ts, error) = Child<CaseResult>("--case", c.Name);
-    (JsonObject? Result, string? Error) pt = (null, null);
-    if (ts != null && py != null && c.Twin) pt = PythonTwin.RunCase(c.Name, o);
-    report.Case(c, ts, error, pt.Result, pt.Error, peak);
+    // Each run is a process of its own; with --repeat the two stacks alternate, so a change in the machine's load
+    // falls on both, and the median run of each is reported (every run's step time goes into the JSON).
+    var tsRuns = new List<CaseResult>();
+    var ptRuns = new List<JsonObject>();
+    string? error = null, ptError = null;
+    for (int r = 0; r < o.Repeat; r++)
+    {
+        var (ts, e) = Child<CaseResult>("--case", c.Name);
+        if (ts == null) { error = e; break; }
+        tsRuns.Add(ts);
+        if (py == null || !c.Twin) continue;
+        var pt = PythonTwin.RunCase(c.Name, o);
+        if (pt.Result != null) ptRuns.Add(pt.Result); else ptError = pt.Error;
+    }
+    var tsMedian = tsRuns.OrderBy(t => t.StepMs).ElementAtOrDefault((tsRuns.Count - 1) / 2);
+    var ptMedian = ptRuns.OrderBy(p => p["step_ms"]!.GetValue<double>()).ElementAtOrDefault((ptRuns.Count - 1) / 2);
+    report.Case(c, error == null ? tsMedian : null, error, ptMedian, ptMedian == null ? ptError : null, peak,
+        tsRuns.Select(t => t.StepMs).ToList(), ptRuns.Select(p => p["step_ms"]!.GetValue<double>()).ToList());
 }
 
 if (o.Pipeline && o.Only.Count == 0)

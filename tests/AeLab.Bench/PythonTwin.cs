@@ -11,11 +11,11 @@ public static class PythonTwin
 {
     public const string Python = "/usr/bin/python3";
 
-    /// <summary>The twin's SGEMM figure and versions, or why PyTorch cannot run here.</summary>
-    public static (JsonObject? Info, string? Missing) Probe(int threads)
+    /// <summary>The twin's SGEMM figure (same size and repetitions as <see cref="Peak"/>), the BLAS it calls and versions, or why PyTorch cannot run here.</summary>
+    public static (JsonObject? Info, string? Missing) Probe(int threads, int sgemmN = 1024, int reps = 5)
     {
         if (!File.Exists(Python)) return (null, $"{Python} not found");
-        var (ok, json, err) = Run(new[] { "--sgemm", "--threads", threads.ToString() }, TimeSpan.FromMinutes(2));
+        var (ok, json, err) = Run(new[] { "--sgemm", "--threads", threads.ToString(), "--sgemm-n", sgemmN.ToString(), "--reps", reps.ToString() }, TimeSpan.FromMinutes(2));
         if (ok) return (json, null);
         return (null, err.Contains("No module named 'torch'")
             ? "python3-torch is not installed (bash lib/setup.sh --bench, or apt-get install python3-torch)"

@@ -15,6 +15,7 @@ public sealed class Report
     readonly JsonArray _cases = new(), _pipeline = new(), _notes = new();
     readonly List<string[]> _rows = new();
     readonly List<string> _pipelineLines = new();
+    Bandwidth.Result? _bandwidth;
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public Report(Options o, LabEnvironment env)
@@ -33,12 +34,17 @@ public sealed class Report
                 ["memory_gib"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
             },
             ["threads"] = env.Threads,
+            ["repeat"] = o.Repeat,
             ["versions"] = new JsonObject
             {
                 [".NET"] = RuntimeInformation.FrameworkDescription, ["TorchSharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion,
             },
             ["flop_counting"] = "matrix-product layers only (linear, conv, transposed conv by its useful work, attention); " +
                                 "forward = 2 x MACs from the layer shapes; a training step = 3 x forward",
+            ["byte_counting"] = "every layer of the step (Walks.cs, model in Traffic.cs), float32: products read X, W and write Y forward, " +
+                                "read dY, W / dY, X and write dX / dW backward; norms 3 + 5 passes, activations 2 + 3, losses 2 + 3, " +
+                                "Adam 7 x parameters; gradients autograd skips are not counted; caches and fusion ignored",
+            ["roofline"] = "max(train FLOPs / SGEMM peak, bytes / best STREAM bandwidth); ratio_to_roofline = roofline time / measured step time",
         };
     }
 
@@ -54,24 +60,39 @@ public sealed class Report
         Console.WriteLine($"SGEMM peak through TorchSharp: {p.BestGflops:F1} GFLOP/s (best of {p.Reps} {p.N}×{p.N} products, median {p.MedianGflops:F1}) at {p.Threads} threads");
     }
 
+    public void Bandwidth(Bandwidth.Result b)
+    {
+        _bandwidth = b;
+        _root["bandwidth"] = JsonSerializer.SerializeToNode(b);
+        Console.WriteLine($"Memory bandwidth through TorchSharp (STREAM-style, {b.ArrayMiB:F0} MiB float32 arrays, best of {b.Reps}): " +
+                          $"copy {b.CopyGBs:F1} GB/s, triad {b.TriadGBs:F1} GB/s (medians {b.CopyMedianGBs:F1}, {b.TriadMedianGBs:F1}) at {b.Threads} threads");
+    }
+
     public void PythonProbe(JsonObject? py, string? missing)
     {
         if (py == null) { Console.WriteLine($"PyTorch column skipped: {missing}"); return; }
-        Console.WriteLine($"PyTorch {py["torch_version"]} (/usr/bin/python3, Debian python3-torch): {py["blas"]}, " +
-                          $"SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s at {py["threads"]} threads — its matmuls are far from this machine's peak");
+        Console.WriteLine($"PyTorch {py["torch_version"]} (/usr/bin/python3, Debian python3-torch) calls {Blas(py)}: " +
+                          $"SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s (best of {py["sgemm_reps"]} {py["sgemm_n"]}×{py["sgemm_n"]}, median {(double?)py["sgemm_median_gflops"] ?? double.NaN:F1}) at {py["threads"]} threads");
     }
 
-    public void Case(BenchCase c, CaseResult? ts, string? error, JsonObject? pt, string? ptError, Peak.Result peak)
+    /// <summary>The BLAS PyTorch was seen to call: the library mapped into its process and what it says of itself.</summary>
+    static string Blas(JsonObject py) =>
+        $"{py["blas"]}" + (py["blas_library"] is { } lib ? $" ({lib})" : "") +
+        (py["torch_blas_info"] is { } built ? $", built against BLAS_INFO={built}" : "");
+
+    public void Case(BenchCase c, CaseResult? ts, string? error, JsonObject? pt, string? ptError, Peak.Result peak,
+        IReadOnlyList<double>? tsRunMs = null, IReadOnlyList<double>? ptRunMs = null)
     {
         if (ts == null)
         {
             Console.WriteLine($"  {c.Name}: FAILED: {error}");
             _cases.Add(new JsonObject { ["case"] = c.Name, ["error"] = error });
-            _rows.Add(new[] { c.Name, c.Batch.ToString(), "failed", "", "", "", "", "", "", "", "" });
+            _rows.Add(new[] { c.Name, c.Batch.ToString(), "failed", "", "", "", "", "", "", "", "", "", "", "" });
             return;
         }
         double ratio = ts.Gflops / peak.BestGflops;
         double? ptMs = pt?["step_ms"]?.GetValue<double>();
+        var roof = Roofline(c, ts, peak);
         var node = new JsonObject
         {
             ["case"] = c.Name, ["lesson"] = c.Lesson,
@@ -80,18 +101,38 @@ public sealed class Report
             ["pytorch"] = pt?.DeepClone(),
             ["torchsharp_over_pytorch_step_time"] = ptMs is double m ? ts.StepMs / m : null,
         };
+        if (roof != null)
+        {
+            foreach (var (k, v) in roof) node[k] = v?.DeepClone();
+            if (ptMs is double pm0) node["pytorch_ratio_to_roofline"] = roof["roofline_ms"]!.GetValue<double>() / pm0;
+        }
+        if (pt?["parameters"] is { } ptParams && ts.Parameters > 0 && ptParams.GetValue<long>() != ts.Parameters)
+            Note($"{c.Name}: the PyTorch twin has {ptParams} parameters, the C# model {ts.Parameters}: the twin does not mirror the model.");
         if (ptError != null) node["pytorch_error"] = ptError;
+        if (tsRunMs is { Count: > 1 } || ptRunMs is { Count: > 1 })
+            node["runs"] = new JsonObject
+            {
+                ["torchsharp_step_ms"] = JsonSerializer.SerializeToNode(tsRunMs),
+                ["pytorch_step_ms"] = JsonSerializer.SerializeToNode(ptRunMs),
+                ["reported"] = "the median run of each (the lower middle one for an even count)",
+            };
         _cases.Add(node);
         string ptCell = ptMs is double pm ? F(pm, 1) : (ptError != null ? "failed" : "–");
         string ratioCell = ptMs is double pm2 ? F(ts.StepMs / pm2, 3) : "–";
+        double roofMs = roof?["roofline_ms"]?.GetValue<double>() ?? double.NaN;
         _rows.Add(new[]
         {
             c.Name, c.Batch.ToString(), F(ts.StepMs, 1), F(ts.TrainGflop, 2), F(ts.Gflops, 1), F(ratio, 2),
+            F(roof?["gbytes_per_step"]?.GetValue<double>() ?? double.NaN, 2), F(roofMs, 1), F(roofMs / ts.StepMs, 2),
             F(ts.InferImagesPerS, 0), F(ts.PeakRssMiB, 0), F(ts.RssGrowth, 3), ptCell, ratioCell,
         });
         Console.WriteLine($"  {c.Name,-12} step {ts.StepMs,8:F1} ms (median of {ts.Steps}) · {ts.Gflops,6:F1} GFLOP/s = {ratio:F2}× peak · " +
+                          (roof != null ? $"roofline {roofMs:F1} ms ({roof["bound"]}-bound, {roofMs / ts.StepMs:F2} of the step) · " : "") +
                           $"infer {ts.InferImagesPerS:F0} img/s · peak RSS {ts.PeakRssMiB:F0} MiB · RSS ×{ts.RssGrowth:F3} over {ts.GrowthSteps} steps" +
                           (ptMs is double p3 ? $" · PyTorch {p3:F1} ms (TorchSharp ÷ PyTorch {ts.StepMs / p3:F3})" : ptError != null ? $" · PyTorch failed: {ptError}" : ""));
+        if (tsRunMs is { Count: > 1 } || ptRunMs is { Count: > 1 })
+            Console.WriteLine($"    runs (step ms, the median reported): TorchSharp {string.Join(", ", (tsRunMs ?? Array.Empty<double>()).Select(v => F(v, 1)))}" +
+                              (ptRunMs is { Count: > 0 } ? $"; PyTorch {string.Join(", ", ptRunMs.Select(v => F(v, 1)))}" : ""));
     }
 
     public void Pipeline(string name, PipelineResult? r, string? error)
@@ -115,7 +156,8 @@ public sealed class Report
     {
         foreach (var c in Cases.All.Where(c => !c.Twin && _rows.Any(r => r[0] == c.Name)))
             Note($"{c.Name}: no PyTorch twin (tests/bench/twin.py covers the seed models).");
-        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} built with {py["blas"]} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {peak.BestGflops:F1} through TorchSharp); the ratios compare the stacks as installed, not the best PyTorch build.");
+        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} calling {Blas(py)} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {peak.BestGflops:F1} through TorchSharp, same size, same run); TS ÷ PT compares the two stacks as installed, in this run only.");
+        if (_bandwidth is { } bw) Note($"roofline = max(train FLOPs ÷ {peak.BestGflops:F1} GFLOP/s, bytes ÷ {bw.BestGBs:F1} GB/s); ÷ roofline = roofline ÷ step time (1 = as fast as this machine's SGEMM and memory allow; bytes as counted in Traffic.cs: every layer, no caches).");
         else Note($"PyTorch column skipped: {pyMissing}.");
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
 
@@ -170,11 +212,13 @@ public sealed class Report
     /// <summary>The summary as a Markdown table (it reads as well on a console as in the README).</summary>
     public string Table(Peak.Result peak)
     {
-        var head = new[] { "model", "batch", "step ms", "GFLOP/step", "GFLOP/s", "× peak", "infer img/s", "peak RSS MiB", "RSS growth", "PyTorch ms", "TS ÷ PT" };
+        var head = new[] { "model", "batch", "step ms", "GFLOP/step", "GFLOP/s", "× peak", "GB/step", "roofline ms", "÷ roofline", "infer img/s", "peak RSS MiB", "RSS growth", "PyTorch ms", "TS ÷ PT" };
         var rows = new List<string[]> { head }.Concat(_rows).ToList();
         var widths = Enumerable.Range(0, head.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var sb = new StringBuilder();
-        sb.AppendLine($"SGEMM peak {peak.BestGflops:F1} GFLOP/s at {peak.Threads} threads; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}");
+        sb.AppendLine($"SGEMM peak {peak.BestGflops:F1} GFLOP/s at {peak.Threads} threads" +
+                      (_bandwidth is { } bw ? $"; memory {bw.BestGBs:F1} GB/s (STREAM copy {bw.CopyGBs:F1}, triad {bw.TriadGBs:F1})" : "") +
+                      $"; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}");
         sb.AppendLine();
         for (int r = 0; r < rows.Count; r++)
         {
@@ -190,6 +234,31 @@ public sealed class Report
             foreach (var l in _pipelineLines) sb.AppendLine("- " + l);
         }
         return sb.ToString();
+    }
+
+    /// <summary>The case's bytes a step and its roofline time (null without a walk or a bandwidth figure).</summary>
+    JsonObject? Roofline(BenchCase c, CaseResult ts, Peak.Result peak)
+    {
+        if (c.Walk == null || _bandwidth == null) return null;
+        var walk = c.Walk(c.Batch);
+        double flopS = ts.TrainGflop * 1e9 / (peak.BestGflops * 1e9), byteS = walk.Bytes / (_bandwidth.BestGBs * 1e9);
+        double roofMs = 1000 * Math.Max(flopS, byteS);
+        if (ts.Parameters > 0 && walk.OptimizedParameters != ts.Parameters)
+            Note($"{c.Name}: the layer walk updates {walk.OptimizedParameters} parameters, the model has {ts.Parameters}: the byte count describes another model.");
+        return new JsonObject
+        {
+            ["gbytes_per_step"] = walk.Bytes / 1e9,
+            ["bytes"] = new JsonObject
+            {
+                ["forward"] = walk.ForwardBytes, ["backward"] = walk.BackwardBytes, ["optimizer"] = walk.OptimizerBytes,
+                ["by_kind"] = JsonSerializer.SerializeToNode(walk.BytesByKind()), ["layers"] = walk.Layers.Count,
+            },
+            ["flop_per_byte"] = ts.TrainGflop * 1e9 / walk.Bytes,
+            ["compute_ms"] = 1000 * flopS, ["memory_ms"] = 1000 * byteS,
+            ["roofline_ms"] = roofMs, ["bound"] = flopS >= byteS ? "compute" : "memory",
+            ["ratio_to_roofline"] = roofMs / ts.StepMs,
+            ["roofline_layerwise_ms"] = 1000 * walk.LayerwiseSeconds(peak.BestGflops * 1e9, _bandwidth.BestGBs * 1e9),
+        };
     }
 
     static string F(double v, int digits) => double.IsFinite(v) ? v.ToString("F" + digits, Inv) : "–";

@@ -8,7 +8,7 @@ namespace AeLab.Bench;
 /// <summary>
 /// The discrete models of lessons 09–11 on the VQ-GAN autoencoder (taming-style, scaled for a CPU): 32 px RGB,
 /// 32 channels, two downsamplings (8×8 codes), a 256 × 32 codebook, Adam 2e-4 (β 0.5, 0.9); the prior is the
-/// MaskGIT transformer over those 8×8 code maps (dim 128, 4 heads, 4 layers). No PyTorch twin yet.
+/// MaskGIT transformer over those 8×8 code maps (dim 128, 4 heads, 4 layers). PyTorch twins: tests/bench/vq_models.py.
 /// </summary>
 public static class VqCases
 {
@@ -25,7 +25,7 @@ public static class VqCases
                 var m = Model();
                 return new Built(m, x => m.Loss(x).Loss, x => m.Decode(m.Encode(x)), optim.Adam(m.parameters(), 2e-4, beta1: 0.5, beta2: 0.9));
             },
-            b => AutoencoderMacs(b), Twin: false);
+            b => AutoencoderMacs(b), Walk: Walks.VqVae);
 
         yield return new BenchCase("vq-gan-32", "VQ-GAN stage 1: generator + PatchGAN discriminator step (GAN active), 32 px, batch 16", 16,
             b => rand(b, 3, Size, Size) * 2 - 1,
@@ -42,7 +42,7 @@ public static class VqCases
             // Generator fwd+bwd, plus the discriminator: on the reconstruction with gradients (3×), on the originals for
             // the feature targets (1×), again inside the adaptive weight's gradient (≈2×), and its own update on real and
             // fake (2 × 3×): about 12 discriminator forwards, expressed here in forward-equivalent MACs.
-            b => AutoencoderMacs(b) + 4 * DiscriminatorMacs(b), Twin: false);
+            b => AutoencoderMacs(b) + 4 * DiscriminatorMacs(b), Walk: Walks.VqGan);
 
         yield return new BenchCase("vq-transformer", "VQ-GAN stage 2: MaskGIT transformer on 8×8 code maps (dim 128, 4 heads, 4 layers), batch 64", 64,
             b => randint(0, Codes, new long[] { b, Size >> Downsamples, Size >> Downsamples }),
@@ -52,7 +52,7 @@ public static class VqCases
                 var p = MaskGitPrior.WithTransformer(Codes, s, s);
                 return new Built(p, t => p.Loss(t).Loss, t => p.forward(t), optim.Adam(p.parameters(), 3e-4));
             },
-            b => TransformerMacs(b, Codes + 1, (Size >> Downsamples) * (Size >> Downsamples), 128, 4), Twin: false);
+            b => TransformerMacs(b, Codes + 1, (Size >> Downsamples) * (Size >> Downsamples), 128, 4), Walk: b => Walks.MaskGit(b));
     }
 
     /// <summary>VqGanModel: encoder, nearest-code search, decoder, from its layer shapes.</summary>
