@@ -68,7 +68,7 @@ public static class VqCases
         double dec = Flops.Conv(n, CodeDim, w2, 3, s2, s2) + 2 * Flops.Conv(n, w2, w2, 3, s2, s2)
                    + Flops.Conv(n, w2, w1, 3, s1, s1) + 2 * Flops.Conv(n, w1, w1, 3, s1, s1)
                    + Flops.Conv(n, w1, w0, 3, s0, s0) + 2 * Flops.Conv(n, w0, w0, 3, s0, s0)
-                   + Flops.Conv(n, w0, 16, 3, s0, s0);
+                   + Flops.Conv(n, w0, 3, 3, s0, s0);
         return enc + quantize + dec;
     }
 

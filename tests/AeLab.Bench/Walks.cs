@@ -181,13 +181,12 @@ public static class Walks
         foreach (var (name, elements) in DiscriminatorFeatures(n))
             t.Fork($"feature {name} → next layer, matching", elements).Elementwise($"feature matching |{name}(x̂) − {name}(x)|.mean()", elements, 6, 3);
         // autograd.grad of the reconstruction terms and of the GAN term w.r.t. the decoder's last weight: each walks the
-        // discriminator's input gradients again, then the RGB narrowing and that layer's weight gradient.
+        // discriminator's input gradients again, then that layer's weight gradient.
         for (int k = 0; k < 2; k++)
         {
             t.Include(d, Traffic.Pass.Frozen, k == 0 ? "∂(l1 + matching)/∂w_last via D" : "∂g/∂w_last via D", backwardOnly: true);
-            t.Elementwise("narrow backward (adaptive weight)", n * VqSize * VqSize, 0, 22);
             long px = n * VqSize * VqSize;
-            t.WeightGradient("dec.out dW (adaptive weight)", 16 * px + px * VqChannels + 16 * VqChannels * 9 + 16);
+            t.WeightGradient("dec.out dW (adaptive weight)", 3 * px + px * VqChannels + 3 * VqChannels * 9 + 3);
         }
         t.Optimizer("Adam", aeParameters);
         t.Include(d, Traffic.Pass.Train, "D(x) update", inputNeedsGrad: false);
@@ -233,9 +232,7 @@ public static class Walks
         t.Resize("up 16→32", n * w1 * s1 * s1, n * w1 * s0 * s0).Conv("dec.conv0", n, w1, w0, 3, s0, s0, s0, s0);
         ResBlock(t, "dec.res0", n, w0, s0);
         t.Norm("dec.groupnorm", n * w0 * s0 * s0, w0).Activation("dec.silu", n * w0 * s0 * s0);
-        t.Conv("dec.out (16 channels)", n, w0, 16, 3, s0, s0, s0, s0);
-        // Backward of the narrowing to RGB: a zero 16-channel gradient, then the 3 used channels read and written.
-        t.Elementwise("narrow to RGB (backward)", n * s0 * s0, 0, 22);
+        t.Conv("dec.out", n, w0, 3, 3, s0, s0, s0, s0);
     }
 
     // GroupNorm → SiLU → conv, twice, plus the input (same width: no shortcut conv).

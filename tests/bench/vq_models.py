@@ -4,8 +4,8 @@ Written from the library's C# code (lib/AeLab/Models/VqGan, Quantization, Attent
 in the same order, so the parameter counts match (twin.py prints them and the benchmark compares):
 - VqGanModel: taming-style encoder of residual blocks (GroupNorm(8) -> SiLU -> 3x3 conv, twice, plus the input),
   4x4 stride-2 downsamplings, a plain vector quantiser (codebook and commitment terms, straight-through), a
-  mirrored decoder with nearest upsampling; its RGB output layer computes 16 channels and keeps the first 3, as the
-  C# one does. Loss L1 + codebook + 0.25 commitment; trained alone it is the VQ-VAE baseline.
+  mirrored decoder with nearest upsampling. Loss L1 + codebook + 0.25 commitment; trained alone it is the VQ-VAE
+  baseline.
 - PatchDiscriminator and VqGanStep: stage 1 of VQ-GAN with the discriminator active from step 0, feature matching as
   the perceptual term, the hinge losses and the adaptive weight, both networks on Adam(2e-4, betas 0.5, 0.9).
 - MaskGitPrior over 8x8 code maps with the library's TokenTransformer (pre-norm blocks, learned positions,
@@ -84,7 +84,7 @@ class VqGanModel(nn.Module):
                     VqResBlock(width(i - 1), width(i - 1))]
         dec += [nn.GroupNorm(8, channels), nn.SiLU()]
         self.decoder = nn.Sequential(*dec)
-        self.decoder_out = nn.Conv2d(channels, max(in_channels, 16), 3, padding=1)
+        self.decoder_out = nn.Conv2d(channels, in_channels, 3, padding=1)
 
     def quantize(self, x):
         return self.quantizer(self.encoder(x))
@@ -93,7 +93,7 @@ class VqGanModel(nn.Module):
         return self.quantize(x)[0]
 
     def decode(self, z):
-        return self.decoder_out(self.decoder(z))[:, :self.in_channels]
+        return self.decoder_out(self.decoder(z))
 
     def reconstruct(self, x):
         q = self.quantize(x)
