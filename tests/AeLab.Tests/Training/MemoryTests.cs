@@ -44,13 +44,15 @@ public class MemoryTests(ITestOutputHelper output)
         var result = new Trainer(model, opt)
         {
             Quiet = true, TrackMemory = true, Validation = Stream(4, 64).ToList(),
-        }.Fit(Stream(40, 64), 10);
+        }.Fit(Stream(40, 64), 24);
         // Stream() above is one enumerable object whose iterator restarts each epoch.
 
+        // The allocator warms up first: run alone, RSS rose for about ten epochs to a plateau and then stayed within
+        // 1 MiB for twenty more. So compare the second half of the run, where a leak (memory per step) keeps growing.
         var rss = result.Curve("rss_mib");
-        double ratio = rss[9] / rss[1];
-        output.WriteLine($"RSS after epoch 2: {rss[1]:0.0} MiB, after epoch 10: {rss[9]:0.0} MiB, ratio {ratio:0.000}");
+        double ratio = rss[23] / rss[11];
+        output.WriteLine($"RSS after epoch 12: {rss[11]:0.0} MiB, after epoch 24: {rss[23]:0.0} MiB, ratio {ratio:0.000}");
         output.WriteLine("RSS per epoch (MiB): " + string.Join(" ", rss.Select(r => r.ToString("0.0"))));
-        Assert.True(ratio <= 1.3, $"RSS grew from {rss[1]:0.0} to {rss[9]:0.0} MiB (ratio {ratio:0.000}): native memory leaks per step.");
+        Assert.True(ratio <= 1.1, $"RSS grew from {rss[11]:0.0} to {rss[23]:0.0} MiB (ratio {ratio:0.000}) after the warm-up: native memory leaks per step.");
     }
 }
