@@ -22,4 +22,18 @@ public static class ModuleExtensions
         var maps = codes.dim() == 4 && codes.shape[1] == 1 ? codes.squeeze(1) : codes;
         return maps.dtype == ScalarType.Int64 ? maps : maps.to(ScalarType.Int64);
     }
+
+    /// <summary>Code maps [B, H, W] (or already flat [B, H·W]) of int64 indices as the token rows [B, H·W] a prior's
+    /// network reads; anything else is refused naming <paramref name="argument"/>.</summary>
+    public static Tensor FlattenCodeMaps(Tensor maps, int height, int width, string argument)
+    {
+        if (maps.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Code maps must be int64 code indices; got {maps.dtype}.", argument);
+        int length = height * width;
+        if (maps.dim() == 3 && maps.shape[1] == height && maps.shape[2] == width) return maps.reshape(maps.shape[0], length);
+        if (maps.dim() == 2 && maps.shape[1] == length) return maps;
+        throw new ArgumentException(
+            $"Code maps must be [B, {height}, {width}] or [B, {length}]; got [{string.Join(", ", maps.shape)}]. " +
+            "Encode images at the size the prior was built for.", argument);
+    }
 }

@@ -379,7 +379,13 @@ public static class Checkpoint
                 {
                     var value = empty(e.Shape, dtype: FileType(e, full));
                     value.ReadBytesFromStream(stream);
-                    tensors.Add((e.Name, half && value.is_floating_point() ? value.to(ScalarType.Float16) : value));
+                    if (half && value.is_floating_point() && value.dtype != ScalarType.Float16)
+                    {
+                        var halved = value.to(ScalarType.Float16);
+                        value.Dispose();
+                        value = halved;
+                    }
+                    tensors.Add((e.Name, value));
                 }
             Write(target, header.Model, tensors, null, header.Epoch, header.Config, header.ToHistory(), 0, null);
         }

@@ -67,7 +67,7 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
     /// </summary>
     public LossOutput Loss(Tensor codes)
     {
-        var target = Flatten(ModuleExtensions.AsCodeMaps(codes));
+        var target = ModuleExtensions.FlattenCodeMaps(ModuleExtensions.AsCodeMaps(codes), Height, Width, nameof(codes));
         var history = Corrupt(target).narrow(1, 0, Length - 1);
         var input = cat(new[] { full(new long[] { target.shape[0], 1 }, StartToken, dtype: ScalarType.Int64, device: target.device), history }, 1);
         var logits = forward(input);                                                      // [B, L, K]
@@ -109,13 +109,5 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
             return tokens.narrow(1, 1, Length).reshape(n, Height, Width).contiguous();
         }
         finally { train(wasTraining); }
-    }
-
-    Tensor Flatten(Tensor maps)
-    {
-        if (maps.dim() == 3 && maps.shape[1] == Height && maps.shape[2] == Width) return maps.reshape(maps.shape[0], Length);
-        if (maps.dim() == 2 && maps.shape[1] == Length) return maps;
-        throw new ArgumentException($"Code maps must be [B, {Height}, {Width}] or [B, {Length}]; got [{string.Join(", ", maps.shape)}]. " +
-                                    "Encode images at the size the prior was built for.", nameof(maps));
     }
 }

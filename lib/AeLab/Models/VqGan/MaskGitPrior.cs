@@ -155,14 +155,5 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>, IPrior
         }
     }
 
-    Tensor Flatten(Tensor tokens, string argument)
-    {
-        if (tokens.dtype != int64)
-            throw new ArgumentException($"Tokens must be int64 code indices; got {tokens.dtype}.", argument);
-        if (tokens.dim() == 3 && tokens.shape[1] == Height && tokens.shape[2] == Width) return tokens.reshape(tokens.shape[0], Length);
-        if (tokens.dim() == 2 && tokens.shape[1] == Length) return tokens;
-        throw new ArgumentException(
-            $"Tokens must be code maps [B, {Height}, {Width}] or [B, {Length}]; got [{string.Join(", ", tokens.shape)}]. " +
-            "Encode images at the size the prior was built for.", argument);
-    }
+    Tensor Flatten(Tensor tokens, string argument) => ModuleExtensions.FlattenCodeMaps(tokens, Height, Width, argument);
 }
