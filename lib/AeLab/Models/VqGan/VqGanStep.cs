@@ -129,17 +129,11 @@ public sealed class VqGanStep : IMultiStep
         foreach (var p in module.parameters()) p.requires_grad = on;
     }
 
-    /// <summary>L1 (the loss), MSE and perplexity of the reconstructions of a validation batch (the trainer runs it in eval
-    /// mode without gradients and reports them as "val_loss", "val_l1", "val_mse", "val_perplexity").</summary>
+    /// <summary>The model's own metrics on a validation batch (the trainer runs it in eval mode without gradients), with the
+    /// L1 error as the loss: "val_loss" = "val_l1", "val_mse", "val_perplexity" and the quantiser terms.</summary>
     public LossOutput Validate(Batch batch)
     {
-        var (recon, q) = model.Reconstruct(batch.X);
-        var l1 = (recon - batch.X).abs().mean();
-        return new LossOutput(l1, new Dictionary<string, Tensor>
-        {
-            ["l1"] = l1,
-            ["mse"] = (recon - batch.X).pow(2).mean(),
-            ["perplexity"] = q.Perplexity,
-        });
+        var metrics = model.Loss(batch.X).Metrics;
+        return new LossOutput(metrics["l1"], metrics);
     }
 }
