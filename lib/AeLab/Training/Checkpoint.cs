@@ -189,11 +189,19 @@ public static class Checkpoint
                 var info = Info(path);
                 if (json == null || info.ConfigJson == json)
                 {
-                    Load(path, model, optimizer);
-                    Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
-                    return new TrainResult(info.History, 0, fromCheckpoint: true);
+                    try
+                    {
+                        Load(path, model, optimizer);
+                        Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
+                        return new TrainResult(info.History, 0, fromCheckpoint: true);
+                    }
+                    // Same recipe, another architecture (the library's model changed since it was saved): train anew.
+                    catch (CheckpointException e) when (e.DoesNotFit)
+                    {
+                        Say($"'{path}' holds weights of another architecture ({e.Message}); training anew, and the file is replaced when training ends.");
+                    }
                 }
-                Say($"'{path}' was saved with another configuration ({info.ConfigJson}); training anew.");
+                else Say($"'{path}' was saved with another configuration ({info.ConfigJson}); training anew.");
             }
             else if (lesson is { } owner && ShippedWeights.Find(owner.Lesson, owner.Name) is { } shipped)
             {
@@ -340,18 +348,20 @@ public static class Checkpoint
         foreach (var e in header.Tensors)
         {
             if (!state.TryGetValue(e.Name, out var t))
-                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
+                throw Misfit(path, $"Checkpoint '{path}' does not fit {modelName}: it has tensor '{e.Name}' {Shape(e.Shape)} which the model lacks. {hint}");
             if (!t.shape.SequenceEqual(e.Shape))
-                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
+                throw Misfit(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {Shape(e.Shape)} in the file but {Shape(t.shape)} in the model. {hint}");
             // Shipped weights store floating tensors in half precision: they load into a float32 (or float64) model.
             bool widened = e.DType == nameof(ScalarType.Float16) && t.is_floating_point();
             if (t.dtype.ToString() != e.DType && !widened)
-                throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
+                throw Misfit(path, $"Checkpoint '{path}' does not fit {modelName}: tensor '{e.Name}' is {e.DType} in the file but {t.dtype} in the model. {hint}");
         }
         var missing = state.Keys.Except(header.Tensors.Select(e => e.Name)).FirstOrDefault();
         if (missing != null)
-            throw new CheckpointException(path, $"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
+            throw Misfit(path, $"Checkpoint '{path}' does not fit {modelName}: the model has tensor '{missing}' {Shape(state[missing].shape)} which the file lacks. {hint}");
     }
+
+    static CheckpointException Misfit(string path, string message) => new(path, message) { DoesNotFit = true };
 
     static ScalarType FileType(CheckpointHeader.TensorEntry e, string path) =>
         Enum.TryParse<ScalarType>(e.DType, out var t) ? t : throw CheckpointFile.Damaged(path, $"its tensor '{e.Name}' has the unknown type '{e.DType}'");

@@ -8,4 +8,7 @@ public class CheckpointException(string path, string message, Exception? inner =
 {
     /// <summary>The full path of the checkpoint file.</summary>
     public string Path { get; } = path;
+
+    /// <summary>True when the file is sound but its tensors do not fit the model (another architecture).</summary>
+    public bool DoesNotFit { get; init; }
 }

@@ -154,6 +154,16 @@ public class CheckpointTests : IDisposable
         Assert.Equal(2, trainings);
         Assert.False(r3.FromCheckpoint);
         Assert.Equal(new TinyConfig(Hidden: 6), Checkpoint.Info(path).Config<TinyConfig>());
+
+        // The same configuration but weights of another architecture (the library's model changed since the save):
+        // train anew and replace the file, instead of failing in the lesson.
+        var fourth = Model(4, new TinyConfig(Hidden: 5));
+        var r4 = Checkpoint.LoadOrTrain(path, fourth, () => Train(fourth), config: new TinyConfig(Hidden: 6), quiet: true);
+        Assert.Equal(3, trainings);
+        Assert.False(r4.FromCheckpoint);
+        var fifth = Model(5, new TinyConfig(Hidden: 5));
+        Assert.True(Checkpoint.LoadOrTrain(path, fifth, () => Train(fifth), config: new TinyConfig(Hidden: 6), quiet: true).FromCheckpoint);
+        Assert.True(SameWeights(fourth, fifth));
     }
 
     [Fact]
