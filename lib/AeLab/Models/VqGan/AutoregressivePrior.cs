@@ -76,6 +76,24 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
         return new LossOutput(nll, new Dictionary<string, Tensor> { ["nll"] = nll.detach(), ["accuracy"] = accuracy.detach() });
     }
 
+    /// <summary>−log p per code in nats for each code map [B, H, W] → [B]: the exact likelihood Π p(c_i | c_&lt;i), without
+    /// the training corruption (one pass, in eval mode).</summary>
+    public Tensor NegativeLogLikelihood(Tensor codes)
+    {
+        var target = ModuleExtensions.FlattenCodeMaps(ModuleExtensions.AsCodeMaps(codes), Height, Width, nameof(codes));
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var _ = no_grad();
+            var input = cat(new[] { full(new long[] { target.shape[0], 1 }, StartToken, dtype: ScalarType.Int64, device: target.device), target.narrow(1, 0, Length - 1) }, 1);
+            var logits = forward(input);                                                      // [B, L, K]
+            var nll = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1), reduction: nn.Reduction.None);
+            return nll.reshape(target.shape).mean(new long[] { 1 });
+        }
+        finally { train(wasTraining); }
+    }
+
     /// <summary>Draws n code maps [n, H, W], one code at a time in raster order.</summary>
     public Tensor Sample(int n) => Sample(n, 1.0);
 

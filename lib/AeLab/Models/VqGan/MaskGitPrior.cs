@@ -93,6 +93,36 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>, IPrior
         return new LossOutput(loss, new Dictionary<string, Tensor> { ["ce"] = loss.detach(), ["accuracy"] = correct.detach() });
     }
 
+    /// <summary>
+    /// −log p per code in nats for each code map [B, H, W] → [B], when the network reveals the map one token at a time
+    /// in raster order: p(c) = Π_i p(c_i | c_&lt;i visible, c_≥i masked). MaskGIT's training loss is a cross-entropy
+    /// on masked tokens, not a likelihood; this chain is a normalised distribution over whole maps built from the same
+    /// network, so its value compares with an autoregressive prior's negative log-likelihood. L passes of the network.
+    /// </summary>
+    public Tensor NegativeLogLikelihood(Tensor codes)
+    {
+        var target = Flatten(ModuleExtensions.AsCodeMaps(codes, nameof(codes)), nameof(codes));
+        long b = target.shape[0];
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var _ = no_grad();
+            var total = zeros(b, dtype: float64, device: target.device);
+            var position = arange(Length, device: target.device).unsqueeze(0);                   // [1, L]
+            for (int i = 0; i < Length; i++)
+                using (NewDisposeScope())
+                {
+                    var input = target.masked_fill(position.ge(i), MaskToken);                      // c_<i visible
+                    var logits = forward(input).select(1, i);                                        // [B, K]
+                    var nll = nn.functional.cross_entropy(logits, target.select(1, i), reduction: nn.Reduction.None);
+                    total.add_(nll.to(float64));
+                }
+            return (total / Length).to(float32);
+        }
+        finally { train(wasTraining); }
+    }
+
     LossOutput IPrior.Loss(Tensor codes) => Loss(codes);
 
     Tensor IPrior.Sample(int n) => Sample(n);
