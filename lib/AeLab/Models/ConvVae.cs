@@ -16,6 +16,8 @@ namespace AeLab.Models;
 /// <remarks>
 /// As in the source, the last decoder block also ends in BatchNorm + LeakyReLU before the Tanh.
 /// Loss as in the source: MSE summed over the batch + KlWeight · KL summed over the batch (0.1 there).
+/// <c>downsamples: 2</c> drops the deepest block on each side (64 and 128 channels): a latent of S/4 per side, for
+/// small images where S/8 leaves too few latent pixels to describe a picture.
 /// </remarks>
 public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 {
@@ -25,32 +27,46 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 
     public int InChannels { get; }
 
-    /// <summary>Channels of the latent map (its side is the image side / 8).</summary>
+    /// <summary>Channels of the latent map (its side is the image side / <see cref="Reduction"/>).</summary>
     public int LatentChannels { get; }
 
-    /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of 8).</summary>
+    /// <summary>Stride-2 stages on each side (3 as in the source, or 2).</summary>
+    public int Downsamples { get; }
+
+    /// <summary>How many times smaller the latent's side is than the image's: 2^<see cref="Downsamples"/>.</summary>
+    public int Reduction => 1 << Downsamples;
+
+    /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of <see cref="Reduction"/>).</summary>
     public int ImageSize { get; }
 
     public long[] InputShape => new long[] { InChannels, ImageSize, ImageSize };
-    public long[] LatentShape => new long[] { LatentChannels, ImageSize / 8, ImageSize / 8 };
+    public long[] LatentShape => new long[] { LatentChannels, ImageSize / Reduction, ImageSize / Reduction };
 
     /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
     public double KlWeight { get; set; }
 
-    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128) : base(nameof(ConvVae))
+    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128, int downsamples = 3) : base(nameof(ConvVae))
     {
-        if (imageSize < 8 || imageSize % 8 != 0) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, "imageSize must be a positive multiple of 8 (three stride-2 stages).");
+        if (downsamples is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(downsamples), downsamples, "downsamples must be 3 (the source's S/8 latent) or 2 (S/4).");
+        int reduction = 1 << downsamples;
+        if (imageSize < reduction || imageSize % reduction != 0) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"imageSize must be a positive multiple of {reduction} ({downsamples} stride-2 stages).");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be at least 1.");
         if (latentChannels < 1) throw new ArgumentOutOfRangeException(nameof(latentChannels), latentChannels, "latentChannels must be at least 1.");
         InChannels = inChannels;
         ImageSize = imageSize;
         LatentChannels = latentChannels;
+        Downsamples = downsamples;
         KlWeight = klWeight;
-        encoder = Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128), ConvBlock(128, 256));
-        fcMu = Conv2d(256, latentChannels, 1);
-        fcVar = Conv2d(256, latentChannels, 1);
-        decoderInput = ConvTranspose2d(latentChannels, 256, 1);
-        decoder = Sequential(UpBlock(256, 128), UpBlock(128, 64), UpBlock(64, inChannels));
+        long deepest = downsamples == 3 ? 256 : 128;
+        encoder = downsamples == 3
+            ? Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128), ConvBlock(128, 256))
+            : Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128));
+        fcMu = Conv2d(deepest, latentChannels, 1);
+        fcVar = Conv2d(deepest, latentChannels, 1);
+        decoderInput = ConvTranspose2d(latentChannels, deepest, 1);
+        decoder = downsamples == 3
+            ? Sequential(UpBlock(256, 128), UpBlock(128, 64), UpBlock(64, inChannels))
+            : Sequential(UpBlock(128, 64), UpBlock(64, inChannels));
         RegisterComponents();
     }
 
@@ -60,7 +76,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     static Sequential UpBlock(long cin, long cout) => Sequential(
         ConvTranspose2d(cin, cout, 3, stride: 2, padding: 1, output_padding: 1), BatchNorm2d(cout), LeakyReLU(0.2));
 
-    /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/8, S/8].</summary>
+    /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/r, S/r] with r = <see cref="Reduction"/>.</summary>
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
         CheckInput(x);
@@ -79,7 +95,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
         return mu;
     }
 
-    /// <summary>Images in [−1, 1], [N, C, 8·h, 8·w] for a latent [N, latentChannels, h, w].</summary>
+    /// <summary>Images in [−1, 1], [N, C, r·h, r·w] for a latent [N, latentChannels, h, w], r = <see cref="Reduction"/>.</summary>
     public Tensor Decode(Tensor z)
     {
         using var zl = Layouts.ChannelsLast(z);
@@ -126,15 +142,15 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Decodes n draws from N(0, I) at the latent size of <see cref="ImageSize"/>-pixel images.</summary>
     public Tensor Sample(int n)
     {
-        using var z = randn(n, LatentChannels, ImageSize / 8, ImageSize / 8, device: this.DeviceOf());
+        using var z = randn(n, LatentChannels, ImageSize / Reduction, ImageSize / Reduction, device: this.DeviceOf());
         return Decode(z);
     }
 
     void CheckInput(Tensor x)
     {
-        if (x.dim() != 4 || x.shape[1] != InChannels || x.shape[2] % 8 != 0 || x.shape[3] % 8 != 0)
+        if (x.dim() != 4 || x.shape[1] != InChannels || x.shape[2] % Reduction != 0 || x.shape[3] % Reduction != 0)
             throw new ArgumentException(
-                $"ConvVae expects images [N, {InChannels}, H, W] with H and W multiples of 8; got [{string.Join(", ", x.shape)}]. " +
+                $"ConvVae expects images [N, {InChannels}, H, W] with H and W multiples of {Reduction}; got [{string.Join(", ", x.shape)}]. " +
                 "Resize the images (e.g. Pokemon.Load(size: 128)) or build the model with the right inChannels.", nameof(x));
     }
 }

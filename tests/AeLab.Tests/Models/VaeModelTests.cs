@@ -45,6 +45,25 @@ public class VaeModelTests
     }
 
     [Fact]
+    public void ConvVae_with_two_downsamples_has_a_quarter_resolution_latent()
+    {
+        Lab.Init(seed: 3);
+        using var model = new ConvVae(imageSize: 64, downsamples: 2);
+        model.eval();
+        Assert.Equal(new long[] { 4, 16, 16 }, model.LatentShape);
+        using var x = rand(2, 3, 64, 64) * 2 - 1;
+        using var mu = model.Encode(x);
+        Assert.Equal(new long[] { 2, 4, 16, 16 }, mu.shape);
+        using var rec = model.Decode(mu);
+        Assert.Equal(new long[] { 2, 3, 64, 64 }, rec.shape);
+        using var s = model.Sample(2);
+        Assert.Equal(new long[] { 2, 3, 64, 64 }, s.shape);
+        Assert.Contains("multiples of 4", Assert.Throws<ArgumentException>(() => model.Encode(rand(1, 3, 30, 30))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvVae(downsamples: 4));
+        Assert.True(model.parameters().Sum(p => p.numel()) < new ConvVae().parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
     public void Both_models_lower_their_loss_on_a_tiny_batch()
     {
         Lab.Init(seed: 4);
