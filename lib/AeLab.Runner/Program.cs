@@ -3,8 +3,10 @@ using AeLab.Runner;
 using AeLab.Runner.Execution;
 using AeLab.Runtime;
 
-// AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [paths...]
+// AeLab.Runner [--smoke] [--train] [--shipped] [--out DIR] [--timeout SECONDS] [--solutions DIR] [paths...]
 // --train: every model trains from scratch (AELAB_TRAIN=1) instead of loading checkpoints or shipped weights.
+// --shipped: every full-mode model loads the shipped weights (AELAB_SHIPPED=1); a lesson whose weights are missing or
+//            were trained on another configuration fails instead of training (the test of the shipped weights).
 // --solutions DIR: each cell whose first line is "// exercise ID" runs as the cell with that line in DIR/<lesson>.dib.
 // Paths are .dib files or folders (every *.dib in name order); default: the repository's notebooks/ folder.
 // Each lesson runs in its own kernel process: this program started again with --kernel-host LESSON.
@@ -18,12 +20,13 @@ for (int i = 0; i < args.Length; i++)
     {
         case "--smoke": Environment.SetEnvironmentVariable(Course.SmokeVariable, "1"); break;
         case "--train": Environment.SetEnvironmentVariable(Course.TrainVariable, "1"); break;
+        case "--shipped": Environment.SetEnvironmentVariable(Course.ShippedVariable, "1"); break;
         case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
         case "--solutions" when i + 1 < args.Length: solutions = args[++i]; break;   // exercise cells run with their solutions
         case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var t) && t > 0:
             timeoutSeconds = t; i++; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--out DIR] [--timeout SECONDS] [--solutions DIR] [notebook.dib|folder ...]");
+            Console.WriteLine("usage: AeLab.Runner [--smoke] [--train] [--shipped] [--out DIR] [--timeout SECONDS] [--solutions DIR] [notebook.dib|folder ...]");
             return 0;
         default:
             if (args[i].StartsWith("--")) { Console.Error.WriteLine($"unknown or incomplete option '{args[i]}'; see --help"); return 2; }

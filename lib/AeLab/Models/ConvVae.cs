@@ -27,20 +27,20 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 
     public int InChannels { get; }
 
-    /// <summary>Channels of the latent map (its side is the image side / <see cref="Reduction"/>).</summary>
+    /// <summary>Channels of the latent map (its side is the image side / <see cref="Downscale"/>).</summary>
     public int LatentChannels { get; }
 
     /// <summary>Stride-2 stages on each side (3 as in the source, or 2).</summary>
     public int Downsamples { get; }
 
     /// <summary>How many times smaller the latent's side is than the image's: 2^<see cref="Downsamples"/>.</summary>
-    public int Reduction => 1 << Downsamples;
+    public int Downscale => 1 << Downsamples;
 
-    /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of <see cref="Reduction"/>).</summary>
+    /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of <see cref="Downscale"/>).</summary>
     public int ImageSize { get; }
 
     public long[] InputShape => new long[] { InChannels, ImageSize, ImageSize };
-    public long[] LatentShape => new long[] { LatentChannels, ImageSize / Reduction, ImageSize / Reduction };
+    public long[] LatentShape => new long[] { LatentChannels, ImageSize / Downscale, ImageSize / Downscale };
 
     /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
     public double KlWeight { get; set; }
@@ -76,7 +76,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     static Sequential UpBlock(long cin, long cout) => Sequential(
         ConvTranspose2d(cin, cout, 3, stride: 2, padding: 1, output_padding: 1), BatchNorm2d(cout), LeakyReLU(0.2));
 
-    /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/r, S/r] with r = <see cref="Reduction"/>.</summary>
+    /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/r, S/r] with r = <see cref="Downscale"/>.</summary>
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
         CheckInput(x);
@@ -95,7 +95,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
         return mu;
     }
 
-    /// <summary>Images in [−1, 1], [N, C, r·h, r·w] for a latent [N, latentChannels, h, w], r = <see cref="Reduction"/>.</summary>
+    /// <summary>Images in [−1, 1], [N, C, r·h, r·w] for a latent [N, latentChannels, h, w], r = <see cref="Downscale"/>.</summary>
     public Tensor Decode(Tensor z)
     {
         using var zl = Layouts.ChannelsLast(z);
@@ -142,15 +142,15 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Decodes n draws from N(0, I) at the latent size of <see cref="ImageSize"/>-pixel images.</summary>
     public Tensor Sample(int n)
     {
-        using var z = randn(n, LatentChannels, ImageSize / Reduction, ImageSize / Reduction, device: this.DeviceOf());
+        using var z = randn(n, LatentChannels, ImageSize / Downscale, ImageSize / Downscale, device: this.DeviceOf());
         return Decode(z);
     }
 
     void CheckInput(Tensor x)
     {
-        if (x.dim() != 4 || x.shape[1] != InChannels || x.shape[2] % Reduction != 0 || x.shape[3] % Reduction != 0)
+        if (x.dim() != 4 || x.shape[1] != InChannels || x.shape[2] % Downscale != 0 || x.shape[3] % Downscale != 0)
             throw new ArgumentException(
-                $"ConvVae expects images [N, {InChannels}, H, W] with H and W multiples of {Reduction}; got [{string.Join(", ", x.shape)}]. " +
+                $"ConvVae expects images [N, {InChannels}, H, W] with H and W multiples of {Downscale}; got [{string.Join(", ", x.shape)}]. " +
                 "Resize the images (e.g. Pokemon.Load(size: 128)) or build the model with the right inChannels.", nameof(x));
     }
 }

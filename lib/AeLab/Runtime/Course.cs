@@ -33,6 +33,14 @@ static class Course
     /// <summary>True when trained checkpoints are also written as shipped weights.</summary>
     public static bool ExportWeights => IsOn(Environment.GetEnvironmentVariable(ExportVariable));
 
+    /// <summary><c>AELAB_SHIPPED=1</c> (runner <c>--shipped</c>): every full-mode model comes from the shipped weights; the
+    /// learner's checkpoints are ignored, nothing trains, and a model without matching shipped weights is an error. The
+    /// test of the shipped weights runs the lessons this way.</summary>
+    public const string ShippedVariable = "AELAB_SHIPPED";
+
+    /// <summary>True when only shipped weights may be used.</summary>
+    public static bool ShippedOnly => IsOn(Environment.GetEnvironmentVariable(ShippedVariable));
+
     /// <summary>How every AELAB_ switch reads: 1, true or yes (any case) is on; anything else, or unset, is off.</summary>
     public static bool IsOn(string? value) =>
         value?.Trim().ToLowerInvariant() is "1" or "true" or "yes";

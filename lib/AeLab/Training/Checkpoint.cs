@@ -180,11 +180,14 @@ public static class Checkpoint
         void Say(string line) { if (!quiet) Console.WriteLine(line); }
         var json = config == null ? null : JsonSerializer.Serialize(config, config.GetType(), CheckpointFile.Json);
         var lesson = ShippedWeights.LessonOf(path);
-        if (Course.Train)
+        bool fullModeLesson = lesson is not null && !Course.Smoke;
+        bool shippedOnly = Course.ShippedOnly && fullModeLesson;
+        bool export = Course.ExportWeights && fullModeLesson;
+        if (Course.Train && !shippedOnly)
             Say($"{Course.TrainVariable}=1: training (nothing is loaded; '{path}' is written when training ends).");
         else
         {
-            if (File.Exists(path))
+            if (File.Exists(path) && !shippedOnly)
             {
                 var info = Info(path);
                 if (json == null || info.ConfigJson == json)
@@ -193,6 +196,7 @@ public static class Checkpoint
                     {
                         Load(path, model, optimizer);
                         Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
+                        if (export) Export(path, model, optimizer, evaluate, Say);   // train-weights.sh after an interrupted run: ship what is trained
                         return new TrainResult(info.History, 0, fromCheckpoint: true);
                     }
                     // Same recipe, another architecture (the library's model changed since it was saved): train anew.
@@ -201,19 +205,29 @@ public static class Checkpoint
                         Say($"'{path}' holds weights of another architecture ({e.Message}); training anew, and the file is replaced when training ends.");
                     }
                 }
-                else Say($"'{path}' was saved with another configuration ({info.ConfigJson}); training anew.");
+                else Say($"'{path}' was saved with another configuration ({info.ConfigJson}); not using it.");
             }
-            else if (lesson is { } owner && ShippedWeights.Find(owner.Lesson, owner.Name) is { } shipped)
+            if (lesson is { } owner && !Course.Smoke)
             {
-                if (shipped.Config == json)
+                var shipped = ShippedWeights.Find(owner.Lesson, owner.Name);
+                var retrain = $"`bash notebooks/train-weights.sh notebooks/{owner.Lesson}.dib`";
+                if (shipped is not null && shipped.Config == json)
                 {
                     var file = ShippedWeights.Verified(shipped);
                     var info = Load(file, model);
-                    Say($"Loaded the shipped weights '{shipped.File}' ({shipped.DType}, {shipped.Epochs} epochs, trained in {TrainFormat.Duration(shipped.TrainingSeconds)} on {shipped.Machine}). " +
-                        $"To train it yourself: set {Course.TrainVariable}=1 (or run the lessons with --train).");
+                    var reproduced = evaluate is null ? "" : ShippedWeights.Reproduces(shipped, evaluate());
+                    Say($"Loaded the shipped weights '{shipped.File}' ({shipped.DType}, {shipped.Epochs} epochs, trained in {TrainFormat.Duration(shipped.TrainingSeconds)} on {shipped.Machine})" +
+                        (reproduced.Length > 0 ? $"; they reproduce their recorded figures ({reproduced})" : "") +
+                        $". To train it yourself: set {Course.TrainVariable}=1 (or run the lessons with --train).");
                     return new TrainResult(info.History, 0, fromCheckpoint: true);
                 }
-                Say($"The shipped weights '{shipped.File}' were trained with another configuration ({shipped.Config}) than this lesson's ({json}); training instead.");
+                if (shippedOnly)
+                    throw new CheckpointException(path, shipped is null
+                        ? $"{Course.ShippedVariable}=1: weights.json has no shipped weights for {owner.Lesson}/{owner.Name}. Train and ship them with {retrain}."
+                        : $"{Course.ShippedVariable}=1: the shipped weights '{shipped.File}' were trained with another configuration ({shipped.Config}) than this lesson's ({json}): " +
+                          $"the lesson's recipe changed since. Retrain them with {retrain}.");
+                if (shipped is not null)
+                    Say($"The shipped weights '{shipped.File}' were trained with another configuration ({shipped.Config}) than this lesson's ({json}); training instead.");
             }
         }
         var result = train();
@@ -223,7 +237,7 @@ public static class Checkpoint
             return result;
         }
         Save(path, model, optimizer, result.Epochs, config, result.History);
-        if (Course.ExportWeights && lesson is not null && !Course.Smoke) Export(path, model, optimizer, evaluate, Say);
+        if (export) Export(path, model, optimizer, evaluate, Say);
         return result;
     }
 
@@ -232,18 +246,21 @@ public static class Checkpoint
     static void Export(string path, nn.Module model, optim.Optimizer? optimizer, Func<IReadOnlyDictionary<string, double>>? evaluate, Action<string> say)
     {
         bool half = false;
+        IReadOnlyDictionary<string, double>? check = null;
         if (evaluate != null)
         {
             var full = evaluate();
+            check = full;
             var temp = path + ".half.tmp";
             try
             {
                 SaveWeightsOnly(path, temp, half: true);
                 Load(temp, model);
                 var halved = evaluate();
-                var moved = full.Where(kv => halved.TryGetValue(kv.Key, out var h) && Math.Abs(h - kv.Value) > 5e-5 * Math.Max(1, Math.Abs(kv.Value)))
+                var moved = full.Where(kv => halved.TryGetValue(kv.Key, out var h) && Math.Abs(h - kv.Value) > ShippedWeights.Tolerance(kv.Value))
                                 .Select(kv => $"{kv.Key} {kv.Value:G5} → {halved[kv.Key]:G5}").ToList();
                 half = moved.Count == 0;
+                if (half) check = halved;
                 say(half ? $"float16 weights give the same metrics ({string.Join(", ", full.Select(kv => $"{kv.Key} {kv.Value:G5}"))}): shipping float16."
                          : $"float16 weights change the metrics ({string.Join(", ", moved)}): shipping float32.");
             }
@@ -253,7 +270,7 @@ public static class Checkpoint
                 Load(path, model, optimizer);
             }
         }
-        var entry = ShippedWeights.Export(path, half);
+        var entry = ShippedWeights.Export(path, half, check);
         say($"Shipped weights written: notebooks/weights/{entry.File} ({entry.DType}, {entry.Bytes / 1048576.0:F2} MiB).");
     }
 

@@ -9,9 +9,11 @@ namespace AeLab.Training;
 /// <param name="File">Path under notebooks/weights/, e.g. "01-autoencoder/mlp-ae.ckpt".</param>
 /// <param name="Config">The configuration the lesson's checkpoint records (JSON), which must match for the file to be used.</param>
 /// <param name="Metrics">The last epoch's metrics of the run that produced it (validation metrics start with "val_").</param>
+/// <param name="Check">The lesson's own evaluation of these weights, as stored (in <paramref name="DType"/>): loading them
+/// reproduces these figures, or the load is refused. Null when the lesson gives no evaluation.</param>
 public sealed record ShippedEntry(string File, string Lesson, string Name, string Model, string? Config, string Sha256,
     string DType, long Bytes, IReadOnlyDictionary<string, double> Metrics, int Epochs, double TrainingSeconds, string Machine,
-    string LibraryVersion);
+    string LibraryVersion, IReadOnlyDictionary<string, double>? Check = null);
 
 /// <summary>
 /// Trained weights that ship with the course (notebooks/weights/, listed with their checksums in weights.json), so a
@@ -83,7 +85,7 @@ public static class ShippedWeights
     /// Writes a lesson's trained checkpoint as shipped weights (weights only, float16 when <paramref name="half"/>) and
     /// records it in the manifest, replacing an older entry for the same checkpoint. Returns the entry.
     /// </summary>
-    public static ShippedEntry Export(string checkpointPath, bool half)
+    public static ShippedEntry Export(string checkpointPath, bool half, IReadOnlyDictionary<string, double>? check = null)
     {
         var (lesson, name) = LessonOf(checkpointPath)
             ?? throw new ArgumentException($"'{checkpointPath}' is not a lesson's full-mode checkpoint (notebooks/checkpoints/<lesson>/<name>.ckpt).", nameof(checkpointPath));
@@ -94,13 +96,33 @@ public static class ShippedWeights
         var last = info.History.Count == 0 ? new Dictionary<string, double>() : info.History[^1].Metrics.ToDictionary(kv => kv.Key, kv => kv.Value);
         var version = typeof(ShippedWeights).Assembly.GetName().Version?.ToString() ?? "?";
         var entry = new ShippedEntry(file, lesson, name, info.ModelType, info.ConfigJson, Sha256(target), half ? "float16" : "float32",
-            new FileInfo(target).Length, last, info.Epoch, info.History.Sum(e => e.Seconds), Machine(), version);
+            new FileInfo(target).Length, last, info.Epoch, info.History.Sum(e => e.Seconds), Machine(), version, check);
         var entries = Manifest().Where(e => e.File != file).Append(entry).OrderBy(e => e.File, StringComparer.Ordinal).ToList();
         Directory.CreateDirectory(Folder);
         var temp = ManifestPath + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(entries, Json) + "\n");
         File.Move(temp, ManifestPath, overwrite: true);
         return entry;
+    }
+
+    /// <summary>How far a reproduced figure may be from the recorded one: half a unit in the fourth significant digit
+    /// (what the lessons print) on a CPU; a GPU's kernels sum in other orders, so there 1e-3.</summary>
+    public static double Tolerance(double recorded) =>
+        (Lab.Device.type == DeviceType.CUDA ? 1e-3 : 5e-5) * Math.Max(1, Math.Abs(recorded));
+
+    /// <summary>Checks that <paramref name="found"/> reproduces the entry's <see cref="ShippedEntry.Check"/>; returns the
+    /// figures compared, or throws naming the file, each figure that moved and how to restore or retrain.</summary>
+    public static string Reproduces(ShippedEntry entry, IReadOnlyDictionary<string, double> found)
+    {
+        if (entry.Check is null || entry.Check.Count == 0) return "";
+        var moved = entry.Check.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value))
+            .Select(kv => $"{kv.Key} recorded {kv.Value:G6}, now {(found.TryGetValue(kv.Key, out var v) ? v.ToString("G6") : "missing")}").ToList();
+        if (moved.Count > 0)
+            throw new CheckpointException(Path.Combine(Folder, entry.File),
+                $"The shipped weights '{entry.File}' load but do not reproduce the figures weights.json records for them ({string.Join("; ", moved)}): " +
+                $"the lesson's data or evaluation changed since they were trained. Retrain them with `bash notebooks/train-weights.sh notebooks/{entry.Lesson}.dib`, " +
+                $"or set {Course.TrainVariable}=1 to train instead.");
+        return string.Join(", ", entry.Check.Select(kv => $"{kv.Key} {kv.Value:G5}"));
     }
 
     static string Machine()

@@ -15,7 +15,7 @@ public sealed class ShippedWeightsTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "notebooks"));
         Directory.CreateDirectory(Path.Combine(_root, "lib"));
         Course.RootOverride = _root;
-        foreach (var v in new[] { Course.SmokeVariable, Course.TrainVariable, Course.ExportVariable })
+        foreach (var v in new[] { Course.SmokeVariable, Course.TrainVariable, Course.ExportVariable, Course.ShippedVariable })
         {
             _env[v] = Environment.GetEnvironmentVariable(v);
             Environment.SetEnvironmentVariable(v, null);
@@ -143,5 +143,74 @@ public sealed class ShippedWeightsTests : IDisposable
         Assert.Equal(0, trainings);
         Assert.Equal(ScalarType.Float32, fresh.parameters().First().dtype);
         Assert.True(SameWeights(trained, fresh, 1e-2));
+    }
+
+    static IReadOnlyDictionary<string, double> FirstWeightSum(TinyAutoencoder m) =>
+        new Dictionary<string, double> { ["val_w"] = m.parameters().First().sum().item<float>() };
+
+    [Fact]
+    public void Loading_shipped_weights_reproduces_the_recorded_figures_or_is_refused_with_how_to_retrain()
+    {
+        var (_, path) = Ship(half: false, evaluate: FirstWeightSum);
+        var entry = Assert.Single(ShippedWeights.Manifest());
+        Assert.NotNull(entry.Check);
+        Assert.True(entry.Check!.ContainsKey("val_w"));
+
+        var fresh = Model(2);
+        int trainings = 0;
+        var output = new StringWriter();
+        var old = Console.Out; Console.SetOut(output);
+        try { Checkpoint.LoadOrTrain(path, fresh, () => Train(fresh, ref trainings), config: new TinyConfig(), evaluate: () => FirstWeightSum(fresh)); }
+        finally { Console.SetOut(old); }
+        Assert.Equal(0, trainings);
+        Assert.Contains("reproduce their recorded figures (val_w", output.ToString());
+
+        // The lesson's evaluation now gives another figure (its data or evaluation changed): refused, nothing trains.
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadOrTrain(path, fresh, () => Train(fresh, ref trainings), config: new TinyConfig(), quiet: true,
+            evaluate: () => new Dictionary<string, double> { ["val_w"] = entry.Check!["val_w"] + 1 }));
+        Assert.Contains("01-x/ae.ckpt", e.Message);
+        Assert.Contains("val_w recorded", e.Message);
+        Assert.Contains("train-weights.sh notebooks/01-x.dib", e.Message);
+        Assert.Equal(0, trainings);
+    }
+
+    [Fact]
+    public void Shipped_only_mode_ignores_ones_own_checkpoint_and_fails_instead_of_training()
+    {
+        var (trained, path) = Ship(half: false);
+        // One's own checkpoint of the same recipe, with other weights: ignored in shipped-only mode.
+        var own = Model(5);
+        Checkpoint.Save(path, own, config: new TinyConfig());
+        Environment.SetEnvironmentVariable(Course.ShippedVariable, "1");
+        Environment.SetEnvironmentVariable(Course.TrainVariable, "1");   // and it wins over the training switch
+        var m = Model(2);
+        int trainings = 0;
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Equal(0, trainings);
+        Assert.True(SameWeights(trained, m, 0));
+
+        var changed = Assert.Throws<CheckpointException>(() => Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(Hidden: 6), quiet: true));
+        Assert.Contains("another configuration", changed.Message);
+        Assert.Contains("train-weights.sh notebooks/01-x.dib", changed.Message);
+        var missing = Assert.Throws<CheckpointException>(() => Checkpoint.LoadOrTrain(Course.Checkpoint("01-x", "other"), m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true));
+        Assert.Contains("no shipped weights for 01-x/other", missing.Message);
+        Assert.Equal(0, trainings);
+    }
+
+    [Fact]
+    public void Exporting_after_loading_ones_own_checkpoint_ships_it_without_training_again()
+    {
+        var path = Course.Checkpoint("01-x", "ae");
+        var m = Model(1);
+        int trainings = 0;
+        Checkpoint.LoadOrTrain(path, m, () => Train(m, ref trainings), config: new TinyConfig(), quiet: true);
+        Assert.Empty(ShippedWeights.Manifest());
+        Environment.SetEnvironmentVariable(Course.ExportVariable, "1");
+        var again = Model(2);
+        Checkpoint.LoadOrTrain(path, again, () => Train(again, ref trainings), config: new TinyConfig(), quiet: true, evaluate: () => FirstWeightSum(again));
+        Assert.Equal(1, trainings);
+        var entry = Assert.Single(ShippedWeights.Manifest());
+        Assert.Equal(2, entry.Epochs);
+        Assert.NotNull(entry.Check);
     }
 }
