@@ -196,7 +196,9 @@ public static class Checkpoint
                     {
                         Load(path, model, optimizer);
                         Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
-                        if (export) Export(path, model, optimizer, evaluate, Say);   // train-weights.sh after an interrupted run: ship what is trained
+                        // train-weights.sh after a run that trained without exporting: the lesson that owns the model
+                        // (the one that evaluates it) ships it; a lesson that borrows it passes no evaluation and ships nothing.
+                        if (export && evaluate != null) Export(path, model, optimizer, evaluate, Say);
                         return new TrainResult(info.History, 0, fromCheckpoint: true);
                     }
                     // Same recipe, another architecture (the library's model changed since it was saved): train anew.

@@ -117,6 +117,10 @@ public static class ShippedWeights
         if (entry.Check is null || entry.Check.Count == 0) return "";
         var moved = entry.Check.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value))
             .Select(kv => $"{kv.Key} recorded {kv.Value:G6}, now {(found.TryGetValue(kv.Key, out var v) ? v.ToString("G6") : "missing")}").ToList();
+        // A GPU draws its random numbers (MaskGIT's masks, a VAE's noise) from another generator than the CPU the
+        // figures were recorded on, so there they are reported, not enforced.
+        if (moved.Count > 0 && Lab.Device.type == DeviceType.CUDA)
+            return $"on this GPU: {string.Join("; ", moved)}";
         if (moved.Count > 0)
             throw new CheckpointException(Path.Combine(Folder, entry.File),
                 $"The shipped weights '{entry.File}' load but do not reproduce the figures weights.json records for them ({string.Join("; ", moved)}): " +

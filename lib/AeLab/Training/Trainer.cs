@@ -54,6 +54,39 @@ public sealed class Trainer
         _loss = step.Validate;
     }
 
+    Trainer(nn.Module model, Func<Batch, LossOutput> loss) { _module = model; _loss = loss; }
+
+    /// <summary>
+    /// What a lesson passes to <see cref="Checkpoint.LoadOrTrain"/> as <c>evaluate</c>: the "val_" metrics of
+    /// <paramref name="model"/> (its own <see cref="ITrainable.Loss"/>, or <paramref name="loss"/>) on <paramref name="batches"/>,
+    /// in eval mode without gradients. The generator is seeded with <paramref name="seed"/> first, so a loss that draws
+    /// (a VAE's reparameterisation, MaskGIT's masks) gives the same figures on every call, and restored afterwards, so
+    /// evaluating changes nothing the lesson draws next.
+    /// </summary>
+    public static Func<IReadOnlyDictionary<string, double>> Evaluation(nn.Module model, IEnumerable<Batch> batches,
+        Func<Batch, LossOutput>? loss = null, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batches);
+        var lossFn = loss ?? (model is ITrainable trainable ? trainable.Loss : (Func<Batch, LossOutput>?)null)
+            ?? throw new ArgumentException($"{model.GetType().Name} does not implement ITrainable; pass its loss.", nameof(loss));
+        return () =>
+        {
+            using var state = torch.random.get_rng_state();
+            try
+            {
+                Lab.Seed(seed);
+                return new Trainer(model, lossFn).Evaluate(batches);
+            }
+            finally { torch.random.set_rng_state(state); }
+        };
+    }
+
+    /// <summary><see cref="Evaluation(nn.Module, IEnumerable{Batch}, Func{Batch, LossOutput}?, long)"/> with this trainer's
+    /// model, loss and (by default) <see cref="Validation"/> batches.</summary>
+    public Func<IReadOnlyDictionary<string, double>> Evaluation(IEnumerable<Batch>? batches = null, long seed = 0) =>
+        Evaluation(_module, batches ?? Validation ?? throw new InvalidOperationException("Give the batches to evaluate, or set Trainer.Validation."), _loss, seed);
+
     /// <summary>The optimizer (TorchSharp's); null when an <see cref="IMultiStep"/> holds several.</summary>
     public optim.Optimizer? Optimizer { get; }
 

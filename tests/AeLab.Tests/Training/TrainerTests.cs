@@ -25,6 +25,24 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Evaluation_of_a_loss_that_draws_gives_the_same_figures_every_call_and_leaves_the_generator_as_it_was()
+    {
+        var (model, _) = Fresh();
+        var batches = new SyntheticBatches(shuffle: false);
+        // A loss with noise in it, like a VAE's reparameterisation.
+        LossOutput Noisy(Batch b) { var l = ((ITrainable)model).Loss(b).Loss + randn(1).abs().sum(); return new LossOutput(l, new Dictionary<string, Tensor>()); }
+        var evaluate = Trainer.Evaluation(model, batches, Noisy, seed: 5);
+        Lab.Seed(123);
+        var first = evaluate();
+        var next = rand(1).item<float>();
+        Lab.Seed(123);
+        Assert.Equal(next, rand(1).item<float>());            // the draw after evaluating is the draw without it
+        var second = evaluate();
+        Assert.Equal(first["val_loss"], second["val_loss"]);
+        Assert.True(model.training);
+    }
+
+    [Fact]
     public void Fit_lowers_the_loss_and_records_train_validation_and_lr_per_epoch()
     {
         var (model, opt) = Fresh();

@@ -43,13 +43,21 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 
     /// <param name="x">[B, L, dim].</param>
     /// <param name="mask">Optional boolean [L, L] or [B, 1, L, L]: true = may attend.</param>
-    public Tensor forward(Tensor x, Tensor? mask)
+    public Tensor forward(Tensor x, Tensor? mask) => forward(x, mask, null, 0);
+
+    /// <param name="x">[B, L, dim]: the whole sequence, or with <paramref name="cache"/> only the new positions.</param>
+    /// <param name="mask">Optional boolean [L, Lk] or [B, 1, L, Lk]: true = may attend.</param>
+    /// <param name="cache">Keys and values of the positions before x (see <see cref="KeyValueCache"/>); x's are appended.</param>
+    /// <param name="layer">This block's index in the cache.</param>
+    internal Tensor forward(Tensor x, Tensor? mask, KeyValueCache? cache, int layer)
     {
         if (x.dim() != 3 || x.shape[2] != Dim)
             throw new ArgumentException($"x must be [B, L, {Dim}]; got [{string.Join(", ", x.shape)}].", nameof(x));
         long b = x.shape[0], l = x.shape[1];
         Tensor Split(Tensor t) => t.view(b, l, Heads, HeadDim).transpose(1, 2);     // [B, H, L, Dh]
-        var attention = ScaledDotProductAttention.Compute(Split(query.forward(x)), Split(key.forward(x)), Split(value.forward(x)), mask);
+        var (k, v) = (Split(key.forward(x)), Split(value.forward(x)));
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);                  // earlier positions' keys and values too
+        var attention = ScaledDotProductAttention.Compute(Split(query.forward(x)), k, v, mask);
         LastWeights?.Dispose();
         LastWeights = attention.Weights.detach().clone().DetachFromDisposeScope();
         var mixed = attention.Output.transpose(1, 2).contiguous().view(b, l, Dim);   // heads side by side again

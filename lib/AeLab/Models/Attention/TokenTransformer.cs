@@ -69,20 +69,57 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor tokens)
     {
+        CheckTokens(tokens, 0);
+        long l = tokens.shape[1];
+        var x = Embed(tokens, 0);
+        // Built per call (L² booleans, cheap) so it is no buffer: causal and bidirectional models share one state dict.
+        var mask = Causal ? ScaledDotProductAttention.CausalMask(l, tokens.device) : null;
+        foreach (var block in blocks) x = block.forward(x, mask);
+        return head.forward(finalNorm.forward(x));
+    }
+
+    /// <summary>An empty <see cref="KeyValueCache"/> for drawing sequences from this (causal) model token by token.</summary>
+    public KeyValueCache NewCache()
+    {
+        if (!Causal) throw new InvalidOperationException("Only a causal model can reuse its keys and values: a bidirectional one changes every position's when a token arrives.");
+        return new KeyValueCache(Layers);
+    }
+
+    /// <summary>
+    /// Logits [B, n, vocab] for the next n tokens [B, n] of sequences whose earlier tokens are in <paramref name="cache"/>
+    /// (positions cache.Length … cache.Length + n − 1); their keys and values are added to the cache. The logits equal
+    /// those <see cref="forward(Tensor)"/> gives at these positions for the whole sequence.
+    /// </summary>
+    public Tensor Forward(Tensor tokens, KeyValueCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (!Causal) throw new InvalidOperationException("A key/value cache needs a causal model.");
+        CheckTokens(tokens, cache.Length);
+        long n = tokens.shape[1], start = cache.Length;
+        var x = Embed(tokens, start);
+        // New query i (position start + i) may look at every cached position and the new ones up to itself.
+        var mask = n == 1 ? null : arange(start + n, device: tokens.device).unsqueeze(0).le(arange(start, start + n, device: tokens.device).unsqueeze(1));
+        for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, mask, cache, i);
+        cache.Advance(n);
+        return head.forward(finalNorm.forward(x));
+    }
+
+    Tensor Embed(Tensor tokens, long start)
+    {
+        long l = tokens.shape[1];
+        var device = tokens.device;
+        var positions = learnedPositions is not null ? learnedPositions.narrow(0, start, l) : sinusoid!.narrow(0, start, l).to(device);
+        return dropout.forward(tokenEmbedding.forward(tokens) + positions);
+    }
+
+    void CheckTokens(Tensor tokens, long start)
+    {
         if (tokens.dim() != 2)
             throw new ArgumentException($"tokens must be [B, L] int64; got [{string.Join(", ", tokens.shape)}].", nameof(tokens));
         if (tokens.dtype != ScalarType.Int64)
             throw new ArgumentException($"tokens must be int64 (token ids); got {tokens.dtype}. Use .to(int64).", nameof(tokens));
         long l = tokens.shape[1];
-        if (l < 1 || l > Length)
-            throw new ArgumentException($"Sequence length {l} is outside 1…{Length}, the length this model was built for.", nameof(tokens));
-
-        var device = tokens.device;
-        var positions = learnedPositions is not null ? learnedPositions.narrow(0, 0, l) : sinusoid!.narrow(0, 0, l).to(device);
-        var x = dropout.forward(tokenEmbedding.forward(tokens) + positions);
-        // Built per call (L² booleans, cheap) so it is no buffer: causal and bidirectional models share one state dict.
-        var mask = Causal ? ScaledDotProductAttention.CausalMask(l, device) : null;
-        foreach (var block in blocks) x = block.forward(x, mask);
-        return head.forward(finalNorm.forward(x));
+        if (l < 1 || start + l > Length)
+            throw new ArgumentException($"Sequence length {start + l} is outside 1…{Length}, the length this model was built for.", nameof(tokens));
     }
 }

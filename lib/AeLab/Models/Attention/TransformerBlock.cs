@@ -30,9 +30,11 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
 
     /// <param name="x">[B, L, dim].</param>
     /// <param name="mask">Optional boolean attention mask (true = may attend), e.g. <see cref="ScaledDotProductAttention.CausalMask"/>.</param>
-    public Tensor forward(Tensor x, Tensor? mask)
+    public Tensor forward(Tensor x, Tensor? mask) => forward(x, mask, null, 0);
+
+    internal Tensor forward(Tensor x, Tensor? mask, KeyValueCache? cache, int layer)
     {
-        x = x + attention.forward(norm1.forward(x), mask);
+        x = x + attention.forward(norm1.forward(x), mask, cache, layer);
         return x + mlp.forward(norm2.forward(x));
     }
 }

@@ -109,22 +109,27 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
         try
         {
             using var _ = no_grad();
-            var tokens = full(new long[] { n, 1 }, StartToken, dtype: ScalarType.Int64, device: this.DeviceOf());
+            // Each pass feeds only the newest token; the cache holds the keys and values of the ones before it.
+            using var cache = network.NewCache();
+            using var start = full(new long[] { n, 1 }, StartToken, dtype: ScalarType.Int64, device: this.DeviceOf());
+            var input = start;
+            var drawn = new List<Tensor>();
             for (int i = 0; i < Length; i++)
                 using (NewDisposeScope())
                 {
-                    var logits = forward(tokens).select(1, -1) / temperature;                    // [n, K]
+                    var logits = network.Forward(input, cache).select(1, -1).narrow(1, 0, CodebookSize) / temperature;   // [n, K]
                     if (topK is int k && k < CodebookSize)
                     {
                         var kth = logits.topk(k, 1).values.narrow(1, k - 1, 1);
                         logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
                     }
-                    var next = multinomial(nn.functional.softmax(logits, 1), 1);
-                    var grown = cat(new[] { tokens, next }, 1).MoveToOuterDisposeScope();
-                    tokens.Dispose();
-                    tokens = grown;
+                    var next = multinomial(nn.functional.softmax(logits, 1), 1).MoveToOuterDisposeScope();   // [n, 1]
+                    drawn.Add(next);
+                    input = next;
                 }
-            return tokens.narrow(1, 1, Length).reshape(n, Height, Width).contiguous();
+            var codes = cat(drawn.ToArray(), 1).reshape(n, Height, Width);
+            foreach (var t in drawn) t.Dispose();
+            return codes;
         }
         finally { train(wasTraining); }
     }

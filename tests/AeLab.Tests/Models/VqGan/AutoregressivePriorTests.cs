@@ -54,4 +54,25 @@ public class AutoregressivePriorTests
             Assert.True(samples[i].equal(patterns[0]).all().item<bool>() || samples[i].equal(patterns[1]).all().item<bool>(), $"sample {i} is not one of the patterns");
         Assert.Equal(new long[] { 4, 2, 3 }, prior.Sample(4, temperature: 0.5, topK: 2).shape);
     }
+
+    [Fact]
+    public void Cached_token_by_token_logits_equal_the_whole_sequence_forward()
+    {
+        Lab.Init(seed: 43);
+        var net = new AeLab.Models.Attention.TokenTransformer(9, 12, 16, 2, 3, causal: true, dropout: 0.1);
+        net.eval();
+        var tokens = randint(0, 9, new long[] { 3, 12 });
+        using var _ = no_grad();
+        var whole = net.forward(tokens);
+        using var cache = net.NewCache();
+        var pieces = new List<Tensor> { net.Forward(tokens.narrow(1, 0, 5), cache) };      // a prefix at once, then one at a time
+        for (int i = 5; i < 12; i++) pieces.Add(net.Forward(tokens.narrow(1, i, 1), cache));
+        Assert.Equal(12, cache.Length);
+        Assert.True(cat(pieces.ToArray(), 1).allclose(whole, atol: 1e-5));
+        Assert.Throws<ArgumentException>(() => net.Forward(tokens.narrow(1, 0, 1), cache));   // past the model's length
+        using var other = net.NewCache();
+        net.Forward(tokens.narrow(1, 0, 1), other);
+        Assert.Contains("one cache per batch", Assert.Throws<ArgumentException>(() => net.Forward(tokens.narrow(0, 0, 2).narrow(1, 1, 1), other)).Message);
+        Assert.Throws<InvalidOperationException>(() => new AeLab.Models.Attention.TokenTransformer(9, 12, 16, 2, 1, causal: false).NewCache());
+    }
 }
