@@ -209,7 +209,7 @@ public static class Checkpoint
                 }
                 else Say($"'{path}' was saved with another configuration ({info.ConfigJson}); not using it.");
             }
-            if (lesson is { } owner && !Course.Smoke)
+            if (fullModeLesson && lesson is { } owner)
             {
                 var shipped = ShippedWeights.Find(owner.Lesson, owner.Name);
                 var retrain = $"`bash notebooks/train-weights.sh notebooks/{owner.Lesson}.dib`";
@@ -259,8 +259,7 @@ public static class Checkpoint
                 SaveWeightsOnly(path, temp, half: true);
                 Load(temp, model);
                 var halved = evaluate();
-                var moved = full.Where(kv => halved.TryGetValue(kv.Key, out var h) && Math.Abs(h - kv.Value) > ShippedWeights.Tolerance(kv.Value))
-                                .Select(kv => $"{kv.Key} {kv.Value:G5} → {halved[kv.Key]:G5}").ToList();
+                var moved = ShippedWeights.Moved(full, halved).Select(k => $"{k} {full[k]:G5} → {halved.GetValueOrDefault(k, double.NaN):G5}").ToList();
                 half = moved.Count == 0;
                 if (half) check = halved;
                 say(half ? $"float16 weights give the same metrics ({string.Join(", ", full.Select(kv => $"{kv.Key} {kv.Value:G5}"))}): shipping float16."

@@ -110,13 +110,17 @@ public static class ShippedWeights
     public static double Tolerance(double recorded) =>
         (Lab.Device.type == DeviceType.CUDA ? 1e-3 : 5e-5) * Math.Max(1, Math.Abs(recorded));
 
+    /// <summary>The figures of <paramref name="recorded"/> that <paramref name="found"/> lacks or holds beyond <see cref="Tolerance"/>.</summary>
+    public static IEnumerable<string> Moved(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> found) =>
+        recorded.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value)).Select(kv => kv.Key);
+
     /// <summary>Checks that <paramref name="found"/> reproduces the entry's <see cref="ShippedEntry.Check"/>; returns the
     /// figures compared, or throws naming the file, each figure that moved and how to restore or retrain.</summary>
     public static string Reproduces(ShippedEntry entry, IReadOnlyDictionary<string, double> found)
     {
         if (entry.Check is null || entry.Check.Count == 0) return "";
-        var moved = entry.Check.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value))
-            .Select(kv => $"{kv.Key} recorded {kv.Value:G6}, now {(found.TryGetValue(kv.Key, out var v) ? v.ToString("G6") : "missing")}").ToList();
+        var moved = Moved(entry.Check, found)
+            .Select(k => $"{k} recorded {entry.Check[k]:G6}, now {(found.TryGetValue(k, out var v) ? v.ToString("G6") : "missing")}").ToList();
         // A GPU draws its random numbers (MaskGIT's masks, a VAE's noise) from another generator than the CPU the
         // figures were recorded on, so there they are reported, not enforced.
         if (moved.Count > 0 && Lab.Device.type == DeviceType.CUDA)

@@ -41,8 +41,7 @@ public sealed class Trainer
     {
         _module = model ?? throw new ArgumentNullException(nameof(model));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        _loss = loss ?? (model is ITrainable trainable ? trainable.Loss : (Func<Batch, LossOutput>?)null)
-            ?? throw new ArgumentException($"{model.GetType().Name} does not implement ITrainable; pass its loss: new Trainer(model, optimizer, loss: batch => ...).", nameof(loss));
+        _loss = LossOf(model, loss);
     }
 
     /// <summary>Trains <paramref name="model"/> with a step that updates its parts with their own optimizers
@@ -56,6 +55,11 @@ public sealed class Trainer
 
     Trainer(nn.Module model, Func<Batch, LossOutput> loss) { _module = model; _loss = loss; }
 
+    /// <summary><paramref name="loss"/>, or the model's own <see cref="ITrainable.Loss"/>.</summary>
+    static Func<Batch, LossOutput> LossOf(nn.Module model, Func<Batch, LossOutput>? loss) =>
+        loss ?? (model is ITrainable trainable ? trainable.Loss : (Func<Batch, LossOutput>?)null)
+        ?? throw new ArgumentException($"{model.GetType().Name} does not implement ITrainable; pass its loss: new Trainer(model, optimizer, loss: batch => ...).", nameof(loss));
+
     /// <summary>
     /// What a lesson passes to <see cref="Checkpoint.LoadOrTrain"/> as <c>evaluate</c>: the "val_" metrics of
     /// <paramref name="model"/> (its own <see cref="ITrainable.Loss"/>, or <paramref name="loss"/>) on <paramref name="batches"/>,
@@ -68,8 +72,7 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
-        var lossFn = loss ?? (model is ITrainable trainable ? trainable.Loss : (Func<Batch, LossOutput>?)null)
-            ?? throw new ArgumentException($"{model.GetType().Name} does not implement ITrainable; pass its loss.", nameof(loss));
+        var lossFn = LossOf(model, loss);
         return () =>
         {
             using var state = torch.random.get_rng_state();

@@ -68,9 +68,7 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
     public LossOutput Loss(Tensor codes)
     {
         var target = ModuleExtensions.FlattenCodeMaps(ModuleExtensions.AsCodeMaps(codes), Height, Width, nameof(codes));
-        var history = Corrupt(target).narrow(1, 0, Length - 1);
-        var input = cat(new[] { full(new long[] { target.shape[0], 1 }, StartToken, dtype: ScalarType.Int64, device: target.device), history }, 1);
-        var logits = forward(input);                                                      // [B, L, K]
+        var logits = forward(Input(Corrupt(target)));                                                      // [B, L, K]
         var nll = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1));
         var accuracy = logits.argmax(2).eq(target).to(ScalarType.Float32).mean();
         return new LossOutput(nll, new Dictionary<string, Tensor> { ["nll"] = nll.detach(), ["accuracy"] = accuracy.detach() });
@@ -86,13 +84,16 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
         try
         {
             using var _ = no_grad();
-            var input = cat(new[] { full(new long[] { target.shape[0], 1 }, StartToken, dtype: ScalarType.Int64, device: target.device), target.narrow(1, 0, Length - 1) }, 1);
-            var logits = forward(input);                                                      // [B, L, K]
+            var logits = forward(Input(target));                                               // [B, L, K]
             var nll = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1), reduction: nn.Reduction.None);
             return nll.reshape(target.shape).mean(new long[] { 1 });
         }
         finally { train(wasTraining); }
     }
+
+    /// <summary>The network's input for code maps [B, L]: [SOS] followed by the first L − 1 codes.</summary>
+    Tensor Input(Tensor history) =>
+        cat(new[] { full(new long[] { history.shape[0], 1 }, StartToken, dtype: ScalarType.Int64, device: history.device), history.narrow(1, 0, Length - 1) }, 1);
 
     /// <summary>Draws n code maps [n, H, W], one code at a time in raster order.</summary>
     public Tensor Sample(int n) => Sample(n, 1.0);
