@@ -219,7 +219,7 @@ public static class Checkpoint
                     var info = Load(file, model);
                     var reproduced = evaluate is null ? "" : ShippedWeights.Reproduces(shipped, evaluate());
                     Say($"Loaded the shipped weights '{shipped.File}' ({shipped.DType}, {shipped.Epochs} epochs, trained in {TrainFormat.Duration(shipped.TrainingSeconds)} on {shipped.Machine})" +
-                        (reproduced.Length > 0 ? $"; they reproduce their recorded figures ({reproduced})" : "") +
+                        reproduced +
                         $". To train it yourself: set {Course.TrainVariable}=1 (or run the lessons with --train).");
                     return new TrainResult(info.History, 0, fromCheckpoint: true);
                 }

@@ -115,7 +115,8 @@ public static class ShippedWeights
         recorded.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value)).Select(kv => kv.Key);
 
     /// <summary>Checks that <paramref name="found"/> reproduces the entry's <see cref="ShippedEntry.Check"/>; returns the
-    /// figures compared, or throws naming the file, each figure that moved and how to restore or retrain.</summary>
+    /// clause the load message ends with ("" when there is nothing to check), or throws naming the file, each figure that
+    /// moved and how to restore or retrain.</summary>
     public static string Reproduces(ShippedEntry entry, IReadOnlyDictionary<string, double> found)
     {
         if (entry.Check is null || entry.Check.Count == 0) return "";
@@ -124,13 +125,13 @@ public static class ShippedWeights
         // A GPU draws its random numbers (MaskGIT's masks, a VAE's noise) from another generator than the CPU the
         // figures were recorded on, so there they are reported, not enforced.
         if (moved.Count > 0 && Lab.Device.type == DeviceType.CUDA)
-            return $"on this GPU: {string.Join("; ", moved)}";
+            return $"; on this GPU their figures differ from those recorded on a CPU ({string.Join("; ", moved)})";
         if (moved.Count > 0)
             throw new CheckpointException(Path.Combine(Folder, entry.File),
                 $"The shipped weights '{entry.File}' load but do not reproduce the figures weights.json records for them ({string.Join("; ", moved)}): " +
                 $"the lesson's data or evaluation changed since they were trained. Retrain them with `bash notebooks/train-weights.sh notebooks/{entry.Lesson}.dib`, " +
                 $"or set {Course.TrainVariable}=1 to train instead.");
-        return string.Join(", ", entry.Check.Select(kv => $"{kv.Key} {kv.Value:G5}"));
+        return $"; they reproduce their recorded figures ({string.Join(", ", entry.Check.Select(kv => $"{kv.Key} {kv.Value:G5}"))})";
     }
 
     static string Machine()
