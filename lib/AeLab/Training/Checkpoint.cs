@@ -244,7 +244,8 @@ public static class Checkpoint
     }
 
     /// <summary>Writes the trained checkpoint as shipped weights: float16 when <paramref name="evaluate"/> shows the same
-    /// metrics (within half a unit of the fourth significant digit) with the float16 weights, float32 otherwise.</summary>
+    /// metrics to the precision the lessons print (<see cref="ShippedWeights.HalfPrecisionTolerance"/>) with the float16
+    /// weights, float32 otherwise.</summary>
     static void Export(string path, nn.Module model, optim.Optimizer? optimizer, Func<IReadOnlyDictionary<string, double>>? evaluate, Action<string> say)
     {
         bool half = false;
@@ -259,7 +260,7 @@ public static class Checkpoint
                 SaveWeightsOnly(path, temp, half: true);
                 Load(temp, model);
                 var halved = evaluate();
-                var moved = ShippedWeights.Moved(full, halved).Select(k => $"{k} {full[k]:G5} → {halved.GetValueOrDefault(k, double.NaN):G5}").ToList();
+                var moved = ShippedWeights.Moved(full, halved, ShippedWeights.HalfPrecisionTolerance).Select(k => $"{k} {full[k]:G5} → {halved.GetValueOrDefault(k, double.NaN):G5}").ToList();
                 half = moved.Count == 0;
                 if (half) check = halved;
                 say(half ? $"float16 weights give the same metrics ({string.Join(", ", full.Select(kv => $"{kv.Key} {kv.Value:G5}"))}): shipping float16."

@@ -110,9 +110,16 @@ public static class ShippedWeights
     public static double Tolerance(double recorded) =>
         (Lab.Device.type == DeviceType.CUDA ? 1e-3 : 5e-5) * Math.Max(1, Math.Abs(recorded));
 
-    /// <summary>The figures of <paramref name="recorded"/> that <paramref name="found"/> lacks or holds beyond <see cref="Tolerance"/>.</summary>
-    public static IEnumerable<string> Moved(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> found) =>
-        recorded.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > Tolerance(kv.Value)).Select(kv => kv.Key);
+    /// <summary>How far float16 weights may move a lesson's figure for float16 to be shipped: less than half a unit in
+    /// the last digit the lessons print — the fourth decimal of figures below 1 (MSEs, usage), about four significant
+    /// digits above (a loss of 2.640, a perplexity of 85.7, an ELBO of 250.3).</summary>
+    public static double HalfPrecisionTolerance(double recorded) => Math.Max(5e-5, 2e-4 * Math.Abs(recorded));
+
+    /// <summary>The figures of <paramref name="recorded"/> that <paramref name="found"/> lacks or holds beyond
+    /// <paramref name="tolerance"/> (default <see cref="Tolerance"/>).</summary>
+    public static IEnumerable<string> Moved(IReadOnlyDictionary<string, double> recorded, IReadOnlyDictionary<string, double> found,
+        Func<double, double>? tolerance = null) =>
+        recorded.Where(kv => !found.TryGetValue(kv.Key, out var v) || Math.Abs(v - kv.Value) > (tolerance ?? Tolerance)(kv.Value)).Select(kv => kv.Key);
 
     /// <summary>Checks that <paramref name="found"/> reproduces the entry's <see cref="ShippedEntry.Check"/>; returns the
     /// clause the load message ends with ("" when there is nothing to check), or throws naming the file, each figure that
