@@ -171,9 +171,13 @@ public static class Checkpoint
     /// </summary>
     /// <param name="evaluate">Validation metrics of the model as it is now; used when exporting shipped weights
     /// (<c>AELAB_EXPORT_WEIGHTS=1</c>, set by train-weights.sh) to keep float16 only where the metrics do not move.</param>
+    /// <param name="borrowed">The model belongs to another lesson (lesson 12 scoring lesson 01's autoencoder): that
+    /// lesson trains and ships it. Under the training switch its checkpoint is still loaded when it exists with this
+    /// configuration (the owning lesson has trained it), so a run of every lesson trains each model once; it is never
+    /// exported from here.</param>
     public static TrainResult LoadOrTrain(string path, nn.Module model, Func<TrainResult> train,
         object? config = null, optim.Optimizer? optimizer = null, bool quiet = false,
-        Func<IReadOnlyDictionary<string, double>>? evaluate = null)
+        Func<IReadOnlyDictionary<string, double>>? evaluate = null, bool borrowed = false)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
@@ -182,8 +186,21 @@ public static class Checkpoint
         var lesson = ShippedWeights.LessonOf(path);
         bool fullModeLesson = lesson is not null && !Course.Smoke;
         bool shippedOnly = Course.ShippedOnly && fullModeLesson;
-        bool export = Course.ExportWeights && fullModeLesson;
-        if (Course.Train && !shippedOnly)
+        bool export = Course.ExportWeights && fullModeLesson && !borrowed;
+        if (Course.Train && !shippedOnly && borrowed && File.Exists(path) && (json == null || Info(path).ConfigJson == json))
+        {
+            try
+            {
+                var info = Load(path, model, optimizer);
+                Say($"{Course.TrainVariable}=1: loaded {info.ModelType.Split('.').Last()} from '{path}' (epoch {info.Epoch}), which its own lesson trains; not training it again here.");
+                return new TrainResult(info.History, 0, fromCheckpoint: true);
+            }
+            catch (CheckpointException e) when (e.DoesNotFit)
+            {
+                Say($"'{path}' holds weights of another architecture ({e.Message}); training anew.");
+            }
+        }
+        else if (Course.Train && !shippedOnly)
             Say($"{Course.TrainVariable}=1: training (nothing is loaded; '{path}' is written when training ends).");
         else
         {

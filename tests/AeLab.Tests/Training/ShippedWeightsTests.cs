@@ -1,3 +1,4 @@
+using AeLab.Runtime;
 using AeLab.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -145,6 +146,21 @@ public sealed class ShippedWeightsTests : IDisposable
         Assert.True(SameWeights(trained, fresh, 1e-2));
     }
 
+    [Fact]
+    public void Float16_ships_when_the_figures_move_less_than_the_lessons_print_and_not_when_they_move_more()
+    {
+        // A perplexity printed to 0.1 and an MSE printed to 0.0001.
+        var recorded = new Dictionary<string, double> { ["val_perplexity"] = 85.700, ["val_mse"] = 0.05090 };
+        var unseen = new Dictionary<string, double> { ["val_perplexity"] = 85.713, ["val_mse"] = 0.05093 };
+        var seen = new Dictionary<string, double> { ["val_perplexity"] = 85.75, ["val_mse"] = 0.0510 };
+        Assert.Empty(ShippedWeights.Moved(recorded, unseen, ShippedWeights.HalfPrecisionTolerance));
+        Assert.Equal(new[] { "val_perplexity", "val_mse" }, ShippedWeights.Moved(recorded, seen, ShippedWeights.HalfPrecisionTolerance));
+        Assert.Equal(new[] { "val_mse" }, ShippedWeights.Moved(recorded, new Dictionary<string, double> { ["val_perplexity"] = 85.7 }, ShippedWeights.HalfPrecisionTolerance));
+        // Reproducing stored weights on a CPU is stricter: the same weights give the same sums.
+        if (Lab.Device.type == DeviceType.CPU)
+            Assert.Equal(new[] { "val_perplexity" }, ShippedWeights.Moved(recorded, unseen));
+    }
+
     static IReadOnlyDictionary<string, double> FirstWeightSum(TinyAutoencoder m) =>
         new Dictionary<string, double> { ["val_w"] = m.parameters().First().sum().item<float>() };
 
@@ -212,5 +228,34 @@ public sealed class ShippedWeightsTests : IDisposable
         var entry = Assert.Single(ShippedWeights.Manifest());
         Assert.Equal(2, entry.Epochs);
         Assert.NotNull(entry.Check);
+    }
+
+    [Fact]
+    public void A_lesson_borrowing_a_model_loads_its_owners_checkpoint_under_the_training_switch_and_never_ships_it()
+    {
+        var path = Course.Checkpoint("01-x", "ae");
+        var owner = Model(1);
+        int trainings = 0;
+        Environment.SetEnvironmentVariable(Course.TrainVariable, "1");
+        Environment.SetEnvironmentVariable(Course.ExportVariable, "1");
+        Checkpoint.LoadOrTrain(path, owner, () => Train(owner, ref trainings), config: new TinyConfig(), quiet: true, evaluate: () => FirstWeightSum(owner));
+        Assert.Equal(1, trainings);
+        var manifest = File.ReadAllText(ShippedWeights.ManifestPath);
+        var shippedFile = Path.Combine(ShippedWeights.Folder, Assert.Single(ShippedWeights.Manifest()).File);
+        var written = File.GetLastWriteTimeUtc(shippedFile);
+
+        // Lesson 12 scoring lesson 01's model in the same training run: loaded, not trained a second time, not re-shipped.
+        var borrower = Model(2);
+        var r = Checkpoint.LoadOrTrain(path, borrower, () => Train(borrower, ref trainings), config: new TinyConfig(), quiet: true, borrowed: true);
+        Assert.Equal(1, trainings);
+        Assert.True(r.FromCheckpoint);
+        Assert.True(SameWeights(owner, borrower, 0));
+        // Borrowed with no checkpoint of its owner (or another recipe): it trains, and still ships nothing.
+        var alone = Model(3);
+        Checkpoint.LoadOrTrain(Course.Checkpoint("01-x", "other"), alone, () => Train(alone, ref trainings), config: new TinyConfig(), quiet: true, borrowed: true);
+        Checkpoint.LoadOrTrain(path, alone, () => Train(alone, ref trainings), config: new TinyConfig(Hidden: 6), quiet: true, borrowed: true);
+        Assert.Equal(3, trainings);
+        Assert.Equal(manifest, File.ReadAllText(ShippedWeights.ManifestPath));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(shippedFile));
     }
 }
