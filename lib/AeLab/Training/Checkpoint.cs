@@ -262,7 +262,7 @@ public static class Checkpoint
 
     /// <summary>Writes the trained checkpoint as shipped weights: float16 when <paramref name="evaluate"/> shows the same
     /// metrics to the precision the lessons print (<see cref="ShippedWeights.HalfPrecisionTolerance"/>) with the float16
-    /// weights, float32 otherwise.</summary>
+    /// weights, float32 otherwise. The model is left holding the weights that ship.</summary>
     static void Export(string path, nn.Module model, optim.Optimizer? optimizer, Func<IReadOnlyDictionary<string, double>>? evaluate, Action<string> say)
     {
         bool half = false;
@@ -285,8 +285,11 @@ public static class Checkpoint
             }
             finally
             {
-                File.Delete(temp);
                 Load(path, model, optimizer);
+                // What the lesson computes next from this model (the code maps a prior trains and is evaluated on)
+                // must be what a learner's load of the shipped file gives, so the model keeps the float16 weights.
+                if (half) Load(temp, model);
+                File.Delete(temp);
             }
         }
         var entry = ShippedWeights.Export(path, half, check);

@@ -136,6 +136,8 @@ public sealed class ShippedWeightsTests : IDisposable
         var (trained, path) = Ship(half: true, evaluate: m => new Dictionary<string, double> { ["val_w"] = Math.Round(m.parameters().First().sum().item<float>(), 1) });
         var entry = Assert.Single(ShippedWeights.Manifest());   // the second export replaced the first entry
         Assert.Equal("float16", entry.DType);
+        // The exporting lesson goes on with the weights it ships (a prior trained on its codes sees what a learner's load gives).
+        Assert.All(trained.parameters(), p => Assert.True(p.equal(p.to(ScalarType.Float16).to(ScalarType.Float32)).item<bool>()));
         long weights = trained.parameters().Sum(p => p.numel());
         Assert.True(bytes32 - entry.Bytes >= 2 * weights - 16, $"float32 {bytes32} bytes, float16 {entry.Bytes} bytes, {weights} weights");
         var fresh = Model(2);
