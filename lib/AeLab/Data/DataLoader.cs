@@ -29,7 +29,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         if (dataset.Count == 0) throw new ArgumentException($"{dataset.Source}: the dataset is empty; nothing to load.", nameof(dataset));
         if (dropLast && dataset.Count < batchSize)
             throw new ArgumentException($"dropLast with batchSize {batchSize} but only {dataset.Count} items would give no batch; lower batchSize or set dropLast: false.", nameof(dropLast));
-        (_data, _batchSize, _shuffle, _dropLast, _transform, _seed) = (dataset, batchSize, shuffle, dropLast, transform, seed);
+        (_data, _batchSize, _shuffle, _dropLast, _transform, _seed) = (dataset, batchSize, shuffle, dropLast, transform, Lab.Mixed(seed));
         _device = device ?? Lab.Device;
     }
 

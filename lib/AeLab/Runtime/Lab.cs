@@ -22,8 +22,9 @@ public sealed record LabEnvironment(
 /// Switches, all optional environment variables:
 /// <list type="bullet">
 /// <item><c>AELAB_SMOKE=1</c>: smoke mode (tiny data and epochs; what CI runs). Lessons read it through <see cref="Smoke"/>.</item>
-/// <item><c>AELAB_SEED=n</c>: replaces the seed a lesson passes to <see cref="Init"/>, to check that a lesson's
-/// words hold for another seed without editing it.</item>
+/// <item><c>AELAB_SEED=n</c>: replaces the seed a lesson passes to <see cref="Init"/> and turns every later
+/// <see cref="Seed"/> and every data loader's shuffle seed into a mix with n, to check that a lesson's words hold for
+/// another seed without editing it. Evaluations (<c>Trainer.Evaluation</c>) keep their own fixed seeds.</item>
 /// <item><c>AELAB_DEVICE=cpu|cuda</c>: force a device; default is CUDA when available, else CPU.</item>
 /// <item><c>AELAB_THREADS=n</c>: CPU threads for libtorch; default is the machine's core count.</item>
 /// </list>
@@ -36,6 +37,7 @@ public static class Lab
     public const string ThreadsVariable = "AELAB_THREADS";
 
     static torch.Device? _device;
+    static long? _override;   // AELAB_SEED, as Init read it
     static LabEnvironment? _environment;
 
     /// <summary>True in smoke mode (<c>AELAB_SMOKE=1</c>): lessons shrink data and epochs so they run in seconds.</summary>
@@ -64,8 +66,9 @@ public static class Lab
         int n = threads ?? ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable)) ?? Environment.ProcessorCount;
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "threads must be at least 1.");
         torch.set_num_threads(n);
-        seed = ParseSeed(Environment.GetEnvironmentVariable(SeedVariable)) ?? seed;
-        Seed(seed);
+        _override = ParseSeed(Environment.GetEnvironmentVariable(SeedVariable));
+        seed = _override ?? seed;
+        SeedExactly(seed);
         var tsVersion = typeof(torch).Assembly.GetName().Version;
         _environment = new LabEnvironment(
             tsVersion == null ? "?" : $"{tsVersion.Major}.{tsVersion.Minor}.{tsVersion.Build}",
@@ -74,7 +77,22 @@ public static class Lab
     }
 
     /// <summary>Seeds torch (CPU and, when present, CUDA): same seed, same numbers (shuffles and augmentation draw from torch).</summary>
-    public static void Seed(long seed)
+    public static void Seed(long seed) => SeedExactly(Mixed(seed));
+
+    /// <summary>A seed the lesson gives (a model's initialisation, a loader's shuffles) as this run uses it: itself, or
+    /// under <c>AELAB_SEED=n</c> a fixed SplitMix64 mix of (n, seed), so a second-seed run changes every one of them.</summary>
+    public static long Mixed(long seed)
+    {
+        if (_override is not { } n) return seed;
+        ulong z = unchecked((ulong)n * 0x9E3779B97F4A7C15UL + (ulong)seed + 0x632BE59BD9B4E019UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (long)((z ^ (z >> 31)) >> 1);
+    }
+
+    /// <summary>Seeds torch's generators with exactly <paramref name="seed"/>, whatever <c>AELAB_SEED</c> says: for
+    /// evaluations whose figures must be the same on every run (shipped weights reproduce them).</summary>
+    public static void SeedExactly(long seed)
     {
         NativeLoader.EnsureLoaded();
         torch.manual_seed(seed);

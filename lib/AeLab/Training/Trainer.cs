@@ -78,7 +78,7 @@ public sealed class Trainer
             using var state = torch.random.get_rng_state();
             try
             {
-                Lab.Seed(seed);
+                Lab.SeedExactly(seed);
                 return new Trainer(model, lossFn).Evaluate(batches);
             }
             finally { torch.random.set_rng_state(state); }

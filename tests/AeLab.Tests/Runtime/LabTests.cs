@@ -64,6 +64,37 @@ public class LabTests
     }
 
     [Fact]
+    public void A_second_seed_changes_every_seed_a_lesson_gives_but_not_the_evaluations()
+    {
+        var old = Environment.GetEnvironmentVariable(Lab.SeedVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(Lab.SeedVariable, null);
+            Lab.Init(seed: 0);
+            Assert.Equal(7, Lab.Mixed(7));
+            Lab.Seed(7);
+            using var plain = randn(8);
+
+            Environment.SetEnvironmentVariable(Lab.SeedVariable, "2");
+            Lab.Init(seed: 0);
+            Assert.Equal(2, Lab.Current.Seed);
+            Assert.NotEqual(7, Lab.Mixed(7));
+            Assert.NotEqual(Lab.Mixed(7), Lab.Mixed(8));
+            Lab.Seed(7);                       // a lesson's Lab.Seed(7) before building a model: other weights now
+            using var second = randn(8);
+            Assert.False(plain.allclose(second, rtol: 0, atol: 0));
+            Lab.SeedExactly(7);                // an evaluation's seed stays what it was
+            using var exact = randn(8);
+            Assert.True(plain.allclose(exact, rtol: 0, atol: 0));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Lab.SeedVariable, old);
+            Lab.Init(seed: 0);
+        }
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_trained_weights()
     {
         float[] Train()
