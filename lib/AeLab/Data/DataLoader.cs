@@ -98,11 +98,5 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// The shuffle seed of (seed, epoch): a fixed SplitMix64 mix, the same in every process. (HashCode.Combine is
     /// randomised per process, which made a resumed run in a new session see other orders.)
     /// </summary>
-    internal static int ShuffleSeed(long seed, int epoch)
-    {
-        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 0x632BE59BD9B4E019UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)((z ^ (z >> 31)) & int.MaxValue);
-    }
+    internal static int ShuffleSeed(long seed, int epoch) => (int)(SeedMix.Of(seed, epoch) & int.MaxValue);
 }

@@ -84,10 +84,7 @@ public static class Lab
     public static long Mixed(long seed)
     {
         if (_override is not { } n) return seed;
-        ulong z = unchecked((ulong)n * 0x9E3779B97F4A7C15UL + (ulong)seed + 0x632BE59BD9B4E019UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (long)((z ^ (z >> 31)) >> 1);
+        return (long)(SeedMix.Of(n, seed) >> 1);
     }
 
     /// <summary>Seeds torch's generators with exactly <paramref name="seed"/>, whatever <c>AELAB_SEED</c> says: for
