@@ -187,20 +187,9 @@ public static class Checkpoint
         bool fullModeLesson = lesson is not null && !Course.Smoke;
         bool shippedOnly = Course.ShippedOnly && fullModeLesson;
         bool export = Course.ExportWeights && fullModeLesson && !borrowed;
-        if (Course.Train && !shippedOnly && borrowed && File.Exists(path) && (json == null || Info(path).ConfigJson == json))
-        {
-            try
-            {
-                var info = Load(path, model, optimizer);
-                Say($"{Course.TrainVariable}=1: loaded {info.ModelType.Split('.').Last()} from '{path}' (epoch {info.Epoch}), which its own lesson trains; not training it again here.");
-                return new TrainResult(info.History, 0, fromCheckpoint: true);
-            }
-            catch (CheckpointException e) when (e.DoesNotFit)
-            {
-                Say($"'{path}' holds weights of another architecture ({e.Message}); training anew.");
-            }
-        }
-        else if (Course.Train && !shippedOnly)
+        // Under the training switch a borrowed model still comes from its owner's checkpoint (trained earlier in the run).
+        bool training = Course.Train && !shippedOnly;
+        if (training && !borrowed)
             Say($"{Course.TrainVariable}=1: training (nothing is loaded; '{path}' is written when training ends).");
         else
         {
@@ -212,9 +201,12 @@ public static class Checkpoint
                     try
                     {
                         Load(path, model, optimizer);
-                        Say($"Loaded {info.ModelType.Split('.').Last()} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
+                        var what = info.ModelType.Split('.').Last();
+                        Say(training
+                            ? $"{Course.TrainVariable}=1: loaded {what} from '{path}' (epoch {info.Epoch}), which its own lesson trains; not training it again here."
+                            : $"Loaded {what} from your checkpoint '{path}' (epoch {info.Epoch}). Delete it, or set {Course.TrainVariable}=1, to train again.");
                         // train-weights.sh after a run that trained without exporting: the lesson that owns the model
-                        // (the one that evaluates it) ships it; a lesson that borrows it passes no evaluation and ships nothing.
+                        // (the one that evaluates it) ships it; a lesson that borrows it ships nothing.
                         if (export && evaluate != null) Export(path, model, optimizer, evaluate, Say);
                         return new TrainResult(info.History, 0, fromCheckpoint: true);
                     }
@@ -226,7 +218,7 @@ public static class Checkpoint
                 }
                 else Say($"'{path}' was saved with another configuration ({info.ConfigJson}); not using it.");
             }
-            if (fullModeLesson && lesson is { } owner)
+            if (fullModeLesson && !training && lesson is { } owner)
             {
                 var shipped = ShippedWeights.Find(owner.Lesson, owner.Name);
                 var retrain = $"`bash notebooks/train-weights.sh notebooks/{owner.Lesson}.dib`";
