@@ -23,6 +23,12 @@ public sealed class LessonRunner(string outDir, TimeSpan timeout, TextWriter log
             log.WriteLine($"{Path.GetFileName(path)}: FAILED: {e.Message}");
             return false;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A lesson deleted, moved or unreadable since the runner listed it: report it and go on with the others.
+            log.WriteLine($"{Path.GetFileName(path)}: FAILED: cannot read {Path.GetFullPath(path)}: {e.Message}");
+            return false;
+        }
         var results = new LessonProcess(timeout, log, solutions).Run(lesson);
         Directory.CreateDirectory(outDir);
         var assets = new Assets(Assets.FindRunnerDir());
