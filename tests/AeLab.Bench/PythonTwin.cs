@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using AeLab.Runtime;
 
 namespace AeLab.Bench;
 
@@ -10,6 +11,10 @@ namespace AeLab.Bench;
 public static class PythonTwin
 {
     public const string Python = "/usr/bin/python3";
+
+    /// <summary>How the twin's OpenMP workers wait: PyTorch's default unless the user set a variable for both stacks.</summary>
+    public static string OpenMpWaiting =>
+        OpenMp.SetByLibrary.Count > 0 ? "libgomp's default (AeLab's setting is removed from its environment)" : OpenMp.WaitPolicy;
 
     /// <summary>The twin's SGEMM figure (same size and repetitions as <see cref="Peak"/>), the BLAS it calls and versions, or why PyTorch cannot run here.</summary>
     public static (JsonObject? Info, string? Missing) Probe(int threads, int sgemmN = 1024, int reps = 5)
@@ -38,6 +43,8 @@ public static class PythonTwin
     static (bool Ok, JsonObject? Json, string Err) Run(IEnumerable<string> args, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // PyTorch as its users run it: without the OpenMP setting AeLab chose for itself (a user's own setting stays).
+        foreach (var v in OpenMp.SetByLibrary) psi.Environment.Remove(v);
         psi.ArgumentList.Add(Paths.TwinScript);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -37,7 +37,7 @@ public static class NativeLoader
         lock (Gate)
         {
             if (_status != null) return;
-            OpenMp.PreferPassiveWait();
+            OpenMp.PreferShortSpin();
             _status = RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
                 ? LoadOnLinux()
                 : "as shipped (TorchSharp loads its own natives on this OS)";
