@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using AeLab.Runtime;
 
 namespace AeLab.Bench;
 
@@ -12,9 +11,10 @@ public static class PythonTwin
 {
     public const string Python = "/usr/bin/python3";
 
-    /// <summary>How the twin's OpenMP workers wait: PyTorch's default unless the user set a variable for both stacks.</summary>
-    public static string OpenMpWaiting =>
-        OpenMp.SetByLibrary.Count > 0 ? "libgomp's default (AeLab's setting is removed from its environment)" : OpenMp.WaitPolicy;
+    /// <summary>How the twin's OpenMP workers wait: as TorchSharp's (the twin inherits the setting). With libgomp's
+    /// default 3 ms spin PyTorch was slower here, up to 2x (res-ae-64 8.5 s against 4.4 s a step): its OpenMP workers
+    /// and OpenBLAS's own threads then compete for the two cores.</summary>
+    public static string OpenMpWaiting => "the same as TorchSharp's (inherited)";
 
     /// <summary>The twin's SGEMM figure (same size and repetitions as <see cref="Peak"/>), the BLAS it calls and versions, or why PyTorch cannot run here.</summary>
     public static (JsonObject? Info, string? Missing) Probe(int threads, int sgemmN = 1024, int reps = 5)
@@ -43,8 +43,6 @@ public static class PythonTwin
     static (bool Ok, JsonObject? Json, string Err) Run(IEnumerable<string> args, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // PyTorch as its users run it: without the OpenMP setting AeLab chose for itself (a user's own setting stays).
-        foreach (var v in OpenMp.SetByLibrary) psi.Environment.Remove(v);
         psi.ArgumentList.Add(Paths.TwinScript);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

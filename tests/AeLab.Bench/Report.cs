@@ -205,7 +205,7 @@ public sealed class Report
         }
         foreach (var c in Cases.All.Where(c => !c.Twin && _rows.Any(r => r[0] == c.Name)))
             Note($"{c.Name}: no PyTorch twin (tests/bench/twin.py covers the seed models).");
-        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} calling {Blas(py)} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {(_peakAtStart ?? peak).BestGflops:F1} through TorchSharp just before it, same size); TS ÷ PT compares the two stacks as installed, in this run only; OpenMP workers wait as each stack does by default (TorchSharp through AeLab: {AeLab.Runtime.OpenMp.WaitPolicy}; PyTorch: {PythonTwin.OpenMpWaiting}).");
+        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} calling {Blas(py)} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {(_peakAtStart ?? peak).BestGflops:F1} through TorchSharp just before it, same size); TS ÷ PT compares the two stacks as installed, in this run only; both stacks' OpenMP workers wait the same way ({AeLab.Runtime.OpenMp.WaitPolicy}).");
         else Note($"PyTorch column skipped: {pyMissing}.");
         if (_bandwidth is { } bw) Note($"roofline = max(train FLOPs ÷ {peak.BestGflops:F1} GFLOP/s, bytes ÷ {bw.BestGBs:F1} GB/s); ÷ roofline = roofline ÷ step time (1 = as fast as this machine's SGEMM and memory allow; bytes as counted in Traffic.cs: every layer, no caches).");
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
