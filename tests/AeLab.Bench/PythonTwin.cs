@@ -12,7 +12,7 @@ public static class PythonTwin
     public const string Python = "/usr/bin/python3";
 
     /// <summary>How the twin's OpenMP workers wait: as TorchSharp's (the twin inherits the setting). With libgomp's
-    /// default 3 ms spin PyTorch was slower here, up to 2x (res-ae-64 8.5 s against 4.4 s a step): its OpenMP workers
+    /// default 3 ms spin PyTorch was slower here, up to 2x (res-ae-64 8.5 s a step against 5.1 s with the same setting as TorchSharp): its OpenMP workers
     /// and OpenBLAS's own threads then compete for the two cores.</summary>
     public static string OpenMpWaiting => "the same as TorchSharp's (inherited)";
 

@@ -24,9 +24,8 @@ public static class OpenMp
     /// <summary>How libgomp's workers wait, as libgomp will see it: the user's setting, or the library's short spin.</summary>
     public static string WaitPolicy { get; private set; } = "libgomp's default";
 
-    /// <summary>The variables the library set itself (none when the user chose): a child process that should run
-    /// with libgomp's defaults (the PyTorch benchmark twin) removes them from its environment.</summary>
-    public static IReadOnlyList<string> SetByLibrary { get; private set; } = [];
+    /// <summary>True when the library set GOMP_SPINCOUNT itself; false when the user chose (or before libtorch loads).</summary>
+    public static bool ChosenByLibrary { get; private set; }
 
     /// <summary>Sets GOMP_SPINCOUNT to a short spin unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is already set. Call before libtorch loads.</summary>
     public static void PreferShortSpin()
@@ -44,7 +43,7 @@ public static class OpenMp
         if (!OperatingSystem.IsWindows() && !NativeSetenv(SpinCountVariable, value)) return;
         Environment.SetEnvironmentVariable(SpinCountVariable, value);
         WaitPolicy = $"{SpinCountVariable}={value} (short spin, set by AeLab)";
-        SetByLibrary = [SpinCountVariable];
+        ChosenByLibrary = true;
     }
 
     // libc by its runtime name (libc.so.6 on glibc; "libc.so" is a linker script that only a -dev package installs).
