@@ -12,7 +12,7 @@ public sealed record CaseResult(
     long Parameters = 0);
 
 /// <summary>
-/// Times one case the way the trainer trains: per step, inside a dispose scope, zero_grad → loss →
+/// Times one case the way the trainer trains: per step, inside a dispose scope, clear gradients → loss →
 /// backward → optimizer step, on one fixed batch. Warm-up steps first (allocator and kernel choice), then
 /// the median of timed steps; more steps for the memory trend; then inference in eval mode under no_grad.
 /// </summary>
@@ -29,7 +29,7 @@ public static class CaseRunner
         {
             using (NewDisposeScope())
             {
-                built.Optimizer.zero_grad();
+                built.Optimizer.ClearGradients();
                 var loss = built.Loss(x);
                 loss.backward();
                 built.Optimizer.step();

@@ -81,7 +81,7 @@ public static class VqCases
     public static double TransformerMacs(long n, long vocab, long length, long dim, int layers) =>
         layers * (Flops.Linear(n * length, dim, 12 * dim) + Flops.Attention(n, length, dim)) + Flops.Linear(n * length, dim, vocab);
 
-    // The runner's own zero_grad/backward/step then cost nothing: a scalar's backward and an SGD step on one idle number.
+    // The runner's own clear/backward/step then cost nothing: a scalar's backward and an SGD step on one idle number.
     static readonly TorchSharp.Modules.Parameter Idle = new(zeros(1));
     static Tensor NoOp() => (Idle * 0).sum();
 

@@ -75,7 +75,7 @@ def run_case(args):
         if opt is None:
             model.train_step(x)
             return
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=True)  # as the library clears them (and PyTorch 2 does by default)
         loss, _ = model.loss(x)
         loss.backward()
         opt.step()

@@ -174,7 +174,7 @@ class VqGanStep(nn.Module):
     def train_step(self, x):
         model, d = self.model, self.discriminator
         model.train()
-        self.g_opt.zero_grad()
+        self.g_opt.zero_grad(set_to_none=True)
         recon, q = model.reconstruct(x)
         l1 = (recon - x).abs().mean()
         self._trainable(False)
@@ -190,7 +190,7 @@ class VqGanStep(nn.Module):
         self.g_opt.step()
         self._trainable(True)
 
-        self.d_opt.zero_grad()
+        self.d_opt.zero_grad(set_to_none=True)
         real, fake = d(x), d(recon.detach())
         d_loss = 0.5 * (F.relu(1 - real).mean() + F.relu(1 + fake).mean())
         d_loss.backward()

@@ -15,7 +15,7 @@ public interface ITrainable
 
 /// <summary>
 /// Training with several optimizers (the adversarial autoencoder, the VQ-GAN): the step does its own
-/// zero_grad/backward/step on each and returns the loss and metrics to report; <c>Trainer</c> still does the
+/// clear-gradients/backward/step on each (<c>ClearGradients</c>) and returns the loss and metrics to report; <c>Trainer</c> still does the
 /// epochs, disposal, metrics, logs, progress and checkpoints.
 /// </summary>
 public interface IMultiStep

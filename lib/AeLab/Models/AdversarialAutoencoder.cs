@@ -83,12 +83,12 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
             var opt = Optimizers;
             model.train();
 
-            opt.Reconstruction.zero_grad();
+            opt.Reconstruction.ClearGradients();
             var rec = model.autoencoder.Loss(x).Loss;
             rec.backward();
             opt.Reconstruction.step();
 
-            opt.Discriminator.zero_grad();
+            opt.Discriminator.ClearGradients();
             var fake = model.Encode(x).detach();
             var real = model.Prior((int)x.shape[0]);
             var dReal = model.discriminator.forward(real);
@@ -98,7 +98,7 @@ public sealed class AdversarialAutoencoder : nn.Module<Tensor, Tensor>, IAutoenc
             dLoss.backward();
             opt.Discriminator.step();
 
-            opt.Generator.zero_grad();
+            opt.Generator.ClearGradients();
             var dCodes = model.discriminator.forward(model.Encode(x));
             var gLoss = nn.functional.binary_cross_entropy_with_logits(dCodes, ones_like(dCodes));
             gLoss.backward();

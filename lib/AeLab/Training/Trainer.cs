@@ -234,7 +234,7 @@ public sealed class Trainer
                         if (_multiStep != null) output = _multiStep.Step(batch);
                         else
                         {
-                            Optimizer!.zero_grad();
+                            Optimizer!.ClearGradients();
                             output = _loss(batch);
                             output.Loss.backward();
                             Optimizer.step();

@@ -60,7 +60,7 @@ public sealed class VqGanStep : IMultiStep
         bool gan = GanActive;
 
         // Generator: the autoencoder against a frozen discriminator.
-        generatorOptimizer.zero_grad();
+        generatorOptimizer.ClearGradients();
         var (recon, q) = model.Reconstruct(x);
         var l1 = (recon - x).abs().mean();
         var nll = l1;
@@ -106,7 +106,7 @@ public sealed class VqGanStep : IMultiStep
         // Discriminator: hinge loss on originals vs (detached) reconstructions.
         if (gan)
         {
-            discriminatorOptimizer!.zero_grad();
+            discriminatorOptimizer!.ClearGradients();
             var real = discriminator!.forward(x);
             var fake = discriminator.forward(recon.detach());
             var d = GanLosses.DiscriminatorHinge(real, fake);
