@@ -24,17 +24,7 @@ public static class CaseRunner
         using var built = c.Build();
         using var x = c.Input(c.Batch);
         built.Module.train();
-
-        void Step()
-        {
-            using (NewDisposeScope())
-            {
-                built.Optimizer.ClearGradients();
-                var loss = built.Loss(x);
-                loss.backward();
-                built.Optimizer.step();
-            }
-        }
+        var Step = TrainStep(built, x);
 
         double last = 0;
         for (int i = 0; i < o.Warmup; i++) last = Measure.Seconds(Step);
@@ -68,4 +58,34 @@ public static class CaseRunner
             rssWarm, rssEnd, rssEnd / rssWarm, n + extra, Measure.StatusMiB("VmHWM"),
             built.Module.parameters().Sum(p => p.numel()));
     }
+
+    /// <summary>
+    /// The kernel profile's child (<see cref="KernelProfile"/>): warm-up steps, then <paramref name="steps"/> steps
+    /// between two marker lines on stdout, so that the parent counts only their kernel calls. Returns each step's ms.
+    /// </summary>
+    public static double[] Profile(BenchCase c, Options o, int steps)
+    {
+        Lab.Seed(0);
+        using var built = c.Build();
+        using var x = c.Input(c.Batch);
+        built.Module.train();
+        var step = TrainStep(built, x);
+        for (int i = 0; i < o.Warmup; i++) step();
+        KernelProfile.Mark(KernelProfile.Begin);
+        var ms = new double[steps];
+        for (int i = 0; i < steps; i++) ms[i] = 1000 * Measure.Seconds(step);
+        KernelProfile.Mark(KernelProfile.End);
+        return ms;
+    }
+
+    static Action TrainStep(Built built, Tensor x) => () =>
+    {
+        using (NewDisposeScope())
+        {
+            built.Optimizer.ClearGradients();
+            var loss = built.Loss(x);
+            loss.backward();
+            built.Optimizer.step();
+        }
+    };
 }

@@ -21,10 +21,13 @@ public sealed class Options
     public bool SelfTest { get; private set; }
     /// <summary>Runs per case (TorchSharp and PyTorch alternating); the table shows the median run.</summary>
     public int Repeat { get; private set; } = 1;
+    /// <summary>Instead of timing: per-kernel time of each case's step in both stacks (<see cref="KernelProfile"/>).</summary>
+    public bool Profile { get; private set; }
 
     // Child-process modes: one case or one pipeline measurement, result written as JSON to ResultPath.
     public string? Case { get; private set; }
     public string? PipelineCase { get; private set; }
+    public string? ProfileCase { get; private set; }
     /// <summary>Child mode: the plain-program side of KernelRatio on this many images.</summary>
     public int? KernelPlainImages { get; private set; }
     public string? ResultPath { get; private set; }
@@ -33,6 +36,7 @@ public sealed class Options
     public int MinSteps => Quick ? 2 : 3;
     public int MaxSteps => Quick ? 3 : 20;
     public int GrowthSteps => Quick ? 0 : 200;
+    public int ProfileSteps => Quick ? 2 : 5;
     public double StepBudget => Quick ? 1 : Budget;
     public bool RunPython => Python ?? !Quick;
 
@@ -63,7 +67,9 @@ public sealed class Options
                 case "--repeat":
                     o.Repeat = int.TryParse(Value(), out var r) && r > 0 ? r : throw new ArgumentException("--repeat takes a positive whole number, e.g. --repeat 3.");
                     break;
+                case "--profile": o.Profile = true; break;
                 case "--case": o.Case = Value(); break;
+                case "--profile-case": o.ProfileCase = Value(); break;
                 case "--pipeline-case": o.PipelineCase = Value(); break;
                 case "--result": o.ResultPath = Value(); break;
                 case "-h" or "--help": throw new HelpRequested();
@@ -82,7 +88,7 @@ public sealed class Options
     }
 
     public const string Help = """
-        AeLab benchmark: training speed of the course's models against this machine's SGEMM peak and PyTorch.
+        AeLab benchmark: training speed of the course's models against this machine's limits (matrix-product peak, memory bandwidth) and PyTorch.
           bash tests/bench.sh [options]
             --quick            a few steps per case, no PyTorch column (CI); never fails on a figure
             --threads N        libtorch (and PyTorch) threads (default: the core count)
@@ -95,6 +101,8 @@ public sealed class Options
             --repeat N         run each case N times, TorchSharp and PyTorch alternating; report the median run (default 1)
             --json PATH        where to write the results (default tests/AeLab.Bench/out/bench.json)
             --label TEXT       a note stored in the JSON (e.g. "before")
+            --profile          instead of timing: each case's step time per native kernel (oneDNN convolutions and
+                               reorders, MKL SGEMMs) in TorchSharp and in the PyTorch twin, and the time outside them
             --selftest         only check the FLOP and byte counting (quick mode checks it first too)
         """;
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AeLab.Bench;
 
-// The benchmark: the parent measures the SGEMM peak, then runs every case and every pipeline measurement
+// The benchmark: the parent measures the matrix-product peak and the memory bandwidth, then runs every case and every pipeline measurement
 // in a child process of its own (clean peak memory per model) and the PyTorch twin of each case, then
 // prints the table and writes the JSON. See README.md.
 Options o;
@@ -12,7 +12,7 @@ catch (HelpRequested) { Console.WriteLine(Options.Help); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine("bench: " + e.Message); return 2; }
 
 Lab.Init(seed: 0, threads: o.Threads, device: "cpu");
-if (o.SelfTest || (o.Quick && o.Case == null && o.PipelineCase == null && o.KernelPlainImages == null))
+if (o.SelfTest || (o.Quick && o.Case == null && o.PipelineCase == null && o.ProfileCase == null && o.KernelPlainImages == null))
 {
     Console.WriteLine("Counting self-test (FLOP and byte walks):");
     var failures = SelfTest.Run(Console.Out);
@@ -25,6 +25,11 @@ if (o.Case != null)
 {
     var r = CaseRunner.Run(Cases.Find(o.Case), o);
     File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(r, json));
+    return 0;
+}
+if (o.ProfileCase != null)
+{
+    File.WriteAllText(o.ResultPath!, JsonSerializer.Serialize(CaseRunner.Profile(Cases.Find(o.ProfileCase), o, o.ProfileSteps)));
     return 0;
 }
 if (o.KernelPlainImages is { } images)
@@ -43,7 +48,7 @@ var env = Lab.Current;
 var report = new Report(o, env);
 report.Header();
 
-var peak = Peak.Sgemm(o.Quick);
+var peak = Peak.Measure(o.Quick);
 report.Peak(peak);
 report.Bandwidth(Bandwidth.Stream(o.Quick));
 
@@ -56,6 +61,25 @@ if (o.RunPython)
 }
 
 var wanted = Cases.All.Where(c => o.Only.Count == 0 || o.Only.Any(p => c.Name.StartsWith(p, StringComparison.Ordinal))).ToList();
+if (o.Profile)
+{
+    var profiles = new JsonObject();
+    foreach (var c in wanted)
+    {
+        var (ms, error, stdout) = Child<double[]>("--profile-case", c.Name, KernelProfile.Env);
+        if (ms == null) { Console.WriteLine($"{c.Name}: profile failed: {error}"); continue; }
+        var ts = new KernelProfile.Side(ms.Length, Measure.Median(ms), KernelProfile.Parse(stdout));
+        var (pt, ptError) = py != null && c.Twin ? KernelProfile.Twin(c.Name, o, o.ProfileSteps) : (null, pyMissing ?? "no twin");
+        Console.WriteLine();
+        Console.Write(KernelProfile.Table(c.Name, ts, pt));
+        if (ptError != null) Console.WriteLine($"(PyTorch: {ptError})");
+        profiles[c.Name] = new JsonObject { ["torchsharp"] = KernelProfile.ToJson(ts), ["pytorch"] = pt == null ? null : KernelProfile.ToJson(pt) };
+    }
+    Directory.CreateDirectory(Path.GetDirectoryName(o.JsonPath)!);
+    File.WriteAllText(o.JsonPath, new JsonObject { ["profile"] = profiles, ["peak"] = JsonSerializer.SerializeToNode(peak) }.ToJsonString(json));
+    Console.WriteLine($"\nJSON: {o.JsonPath}");
+    return 0;
+}
 foreach (var c in wanted)
 {
     // Each run is a process of its own; with --repeat the two stacks alternate, so a change in the machine's load
@@ -65,7 +89,7 @@ foreach (var c in wanted)
     string? error = null, ptError = null;
     for (int r = 0; r < o.Repeat; r++)
     {
-        var (ts, e) = Child<CaseResult>("--case", c.Name);
+        var (ts, e, _) = Child<CaseResult>("--case", c.Name);
         if (ts == null) { error = e; break; }
         tsRuns.Add(ts);
         if (py == null || !c.Twin) continue;
@@ -81,7 +105,7 @@ foreach (var c in wanted)
 if (o.Pipeline && o.Only.Count == 0)
     foreach (var p in Pipeline.Names)
     {
-        var (r, error) = Child<PipelineResult>("--pipeline-case", p);
+        var (r, error, _) = Child<PipelineResult>("--pipeline-case", p);
         report.Pipeline(p, r, error);
     }
 
@@ -92,17 +116,18 @@ if (o.Kernel && (o.Only.Count == 0 || o.Only.Contains("kernel")))
 }
 
 // The limits again: load from other work lowers either measurement, so the run uses the better of the two.
-var bestPeak = report.LimitsAtEnd(peak, Peak.Sgemm(o.Quick), Bandwidth.Stream(o.Quick));
+var bestPeak = report.LimitsAtEnd(peak, Peak.Measure(o.Quick), Bandwidth.Stream(o.Quick));
 report.Finish(bestPeak, py, pyMissing);
 return 0;
 
 // Runs this program again in the given child mode; its result comes back through a JSON file.
-(T? Result, string? Error) Child<T>(string mode, string name) where T : class
+(T? Result, string? Error, string Stdout) Child<T>(string mode, string name, IReadOnlyDictionary<string, string>? env = null) where T : class
 {
     var resultPath = Path.Combine(Path.GetTempPath(), $"aelab-bench-{Environment.ProcessId}-{name}.json");
     var psi = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
     if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(Report).Assembly.Location);
     foreach (var a in new[] { mode, name, "--result", resultPath }.Concat(o.ChildArgs())) psi.ArgumentList.Add(a);
+    foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
     using var p = Process.Start(psi)!;
     var stderr = p.StandardError.ReadToEndAsync();
     var stdout = p.StandardOutput.ReadToEnd();
@@ -112,9 +137,9 @@ return 0;
         if (p.ExitCode != 0 || !File.Exists(resultPath))
         {
             var lines = (stderr.Result + stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return (null, lines.FirstOrDefault(l => l.Contains("Exception")) ?? lines.LastOrDefault() ?? $"exit code {p.ExitCode}");
+            return (null, lines.FirstOrDefault(l => l.Contains("Exception")) ?? lines.LastOrDefault() ?? $"exit code {p.ExitCode}", stdout);
         }
-        return (JsonSerializer.Deserialize<T>(File.ReadAllText(resultPath)), null);
+        return (JsonSerializer.Deserialize<T>(File.ReadAllText(resultPath)), null, stdout);
     }
     finally { File.Delete(resultPath); }
 }

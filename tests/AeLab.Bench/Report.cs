@@ -50,7 +50,7 @@ public sealed class Report
             ["byte_counting"] = "every layer of the step (Walks.cs, model in Traffic.cs), float32: products read X, W and write Y forward, " +
                                 "read dY, W / dY, X and write dX / dW backward; norms 3 + 5 passes, activations 2 + 3, losses 2 + 3, " +
                                 "Adam 7 x parameters; gradients autograd skips are not counted; caches and fusion ignored",
-            ["roofline"] = "max(train FLOPs / SGEMM peak, bytes / best STREAM bandwidth); ratio_to_roofline = roofline time / measured step time",
+            ["roofline"] = "max(train FLOPs / matrix-product peak (the faster of MKL SGEMM and oneDNN convolution), bytes / best STREAM bandwidth); ratio_to_roofline = roofline time / measured step time",
         };
     }
 
@@ -64,7 +64,9 @@ public sealed class Report
     {
         _root["peak"] = JsonSerializer.SerializeToNode(p);
         _peakAtStart = p;
-        Console.WriteLine($"SGEMM peak through TorchSharp: {p.BestGflops:F1} GFLOP/s (best of {p.Reps} {p.N}×{p.N} products, median {p.MedianGflops:F1}) at {p.Threads} threads");
+        Console.WriteLine($"Matrix-product peak through TorchSharp at {p.Threads} threads: {p.BestGflops:F1} GFLOP/s ({p.Kernel}); " +
+                          $"SGEMM {p.SgemmGflops:F1} (best of {p.Reps} {p.N}×{p.N} products, median {p.SgemmMedianGflops:F1}), " +
+                          $"convolution {p.ConvGflops:F1} ({p.ConvShape}, median {p.ConvMedianGflops:F1})");
     }
 
     public void Bandwidth(Bandwidth.Result b)
@@ -173,7 +175,7 @@ public sealed class Report
         _root["bandwidth"] = JsonSerializer.SerializeToNode(bandwidth);
         _bandwidth = bandwidth;
         Console.WriteLine();
-        Console.WriteLine($"Limits again at the end: SGEMM {end.BestGflops:F1} GFLOP/s (start {start.BestGflops:F1}), memory {bandwidthEnd.BestGBs:F1} GB/s " +
+        Console.WriteLine($"Limits again at the end: matrix peak {end.BestGflops:F1} GFLOP/s (start {start.BestGflops:F1}), memory {bandwidthEnd.BestGBs:F1} GB/s " +
                           $"(start {bandwidthStart?.BestGBs ?? double.NaN:F1}); the table uses the better of each: {peak.BestGflops:F1} GFLOP/s, {bandwidth.BestGBs:F1} GB/s");
         return peak;
     }
@@ -205,9 +207,9 @@ public sealed class Report
         }
         foreach (var c in Cases.All.Where(c => !c.Twin && _rows.Any(r => r[0] == c.Name)))
             Note($"{c.Name}: no PyTorch twin (tests/bench/twin.py covers the seed models).");
-        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} calling {Blas(py)} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {(_peakAtStart ?? peak).BestGflops:F1} through TorchSharp just before it, same size); TS ÷ PT compares the two stacks as installed, in this run only; both stacks' OpenMP workers wait the same way ({AeLab.Runtime.OpenMp.WaitPolicy}).");
+        if (py != null) Note($"PyTorch here is Debian's python3-torch {py["torch_version"]} calling {Blas(py)} (SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s vs {(_peakAtStart ?? peak).SgemmGflops:F1} through TorchSharp just before it, same size); TS ÷ PT compares the two stacks as installed, in this run only; both stacks' OpenMP workers wait the same way ({AeLab.Runtime.OpenMp.WaitPolicy}).");
         else Note($"PyTorch column skipped: {pyMissing}.");
-        if (_bandwidth is { } bw) Note($"roofline = max(train FLOPs ÷ {peak.BestGflops:F1} GFLOP/s, bytes ÷ {bw.BestGBs:F1} GB/s); ÷ roofline = roofline ÷ step time (1 = as fast as this machine's SGEMM and memory allow; bytes as counted in Traffic.cs: every layer, no caches).");
+        if (_bandwidth is { } bw) Note($"roofline = max(train FLOPs ÷ {peak.BestGflops:F1} GFLOP/s, bytes ÷ {bw.BestGBs:F1} GB/s); ÷ roofline = roofline ÷ step time (1 = as fast as this machine's best matrix kernel ({peak.Kernel}) and memory allow; bytes as counted in Traffic.cs: every layer, no caches).");
         if (_o.Quick) Note("quick mode: 1 warm-up and 2-3 timed steps per case; figures are indicative only.");
 
         ((JsonObject)_root["machine"]!)["loadavg_at_end"] = LoadAverage();
@@ -265,7 +267,7 @@ public sealed class Report
         var rows = new List<string[]> { head }.Concat(_rows).ToList();
         var widths = Enumerable.Range(0, head.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var sb = new StringBuilder();
-        sb.AppendLine($"SGEMM peak {peak.BestGflops:F1} GFLOP/s at {peak.Threads} threads" +
+        sb.AppendLine($"Matrix peak {peak.BestGflops:F1} GFLOP/s ({peak.Kernel}; SGEMM {peak.SgemmGflops:F1}) at {peak.Threads} threads" +
                       (_bandwidth is { } bw ? $"; memory {bw.BestGBs:F1} GB/s (STREAM copy {bw.CopyGBs:F1}, triad {bw.TriadGBs:F1})" : "") +
                       $"; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}");
         sb.AppendLine();

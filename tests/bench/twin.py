@@ -2,6 +2,7 @@
 
   /usr/bin/python3 tests/bench/twin.py --case mlp-ae --threads 2 [--quick]
   /usr/bin/python3 tests/bench/twin.py --sgemm --threads 2 [--sgemm-n 2048 --reps 12]
+  ONEDNN_VERBOSE=1 /usr/bin/python3 tests/bench/twin.py --case vq-vae-32 --profile 5   (the kernel profile's side)
 
 The measurements mirror tests/AeLab.Bench/CaseRunner.cs: warm-up steps, then the median of timed
 training steps (zero_grad, loss, backward, optimizer step), inference (encode + decode, no_grad,
@@ -65,12 +66,7 @@ def step_count(first_seconds, budget, lo, hi):
     return max(lo, min(hi, int(budget / max(first_seconds, 1e-6))))
 
 
-def run_case(args):
-    torch.manual_seed(0)
-    model, opt, batch, make = build(args.case)
-    x = make(batch)
-    model.train()
-
+def train_step(model, opt, x):
     def step():
         if opt is None:
             model.train_step(x)
@@ -79,6 +75,39 @@ def run_case(args):
         loss, _ = model.loss(x)
         loss.backward()
         opt.step()
+    return step
+
+
+def mark(line):
+    """A marker line after everything oneDNN has buffered in C stdio (KernelProfile.cs reads between two)."""
+    sys.stdout.flush()
+    ctypes.CDLL(None).fflush(None)
+    print(line, flush=True)
+
+
+def profile_case(args):
+    """--profile N: warm-up, then N steps between the markers; oneDNN's log (ONEDNN_VERBOSE=1) lies between them."""
+    torch.manual_seed(0)
+    model, opt, batch, make = build(args.case)
+    x = make(batch)
+    model.train()
+    step = train_step(model, opt, x)
+    for _ in range(args.warmup):
+        step()
+    mark("AELAB-PROFILE-BEGIN")
+    steps = []
+    for _ in range(args.profile):
+        t = time.perf_counter(); step(); steps.append(time.perf_counter() - t)
+    mark("AELAB-PROFILE-END")
+    return {"case": args.case, "batch": batch, "threads": torch.get_num_threads(), "step_ms_all": [1000 * s for s in steps]}
+
+
+def run_case(args):
+    torch.manual_seed(0)
+    model, opt, batch, make = build(args.case)
+    x = make(batch)
+    model.train()
+    step = train_step(model, opt, x)
 
     infer_once = getattr(model, "infer", None) or (lambda t: model.decode(model.encode(t)))
 
@@ -220,10 +249,11 @@ def main():
     p.add_argument("--budget", type=float, default=20.0, help="seconds for the timed steps (and again for the memory trend)")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--sgemm-n", type=int, default=1024)
+    p.add_argument("--profile", type=int, default=0, help="profile this many steps between marker lines (KernelProfile.cs)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     blas = blas_info(args.threads)  # before the work: it also sets OpenBLAS's own thread count
-    out = sgemm(args) if args.sgemm else run_case(args)
+    out = sgemm(args) if args.sgemm else profile_case(args) if args.profile else run_case(args)
     out["torch_version"] = torch.__version__
     out.update(blas)
     print(json.dumps(out))
