@@ -57,6 +57,20 @@ public static class SelfTest
             Check(walk.Bytes > 0 && walk.Layers.All(l => l.Elements >= 0), $"{c.Name}: {walk.Bytes / 1e9:F3} GB a step over {walk.Layers.Count} layers (" +
                 string.Join(", ", walk.BytesByKind().Where(k => k.Value > 0).Select(k => $"{k.Key} {k.Value / 1e9:F3}")) + ")");
         }
+        // The kernel profile's log reading: oneDNN v3 (TorchSharp's libtorch), v2 (Debian's PyTorch) and MKL lines,
+        // only those between the markers.
+        var logged = KernelProfile.Parse(string.Join('\n',
+            "onednn_verbose,v1,primitive,exec,cpu,convolution,brg:avx512_core,forward_training,src:f32::blocked:acdb::f0,,,mb16_ic3oc32,2.5",
+            KernelProfile.Begin,
+            "onednn_verbose,v1,primitive,exec,cpu,convolution,brg:avx512_core,forward_training,src:f32::blocked:acdb::f0,attr-scratchpad:user,,mb16_ic3oc32,1.25",
+            "onednn_verbose,exec,cpu,convolution,jit:avx512_core,forward_training,src_f32::blocked:aBcd16b:f0,,alg:convolution_direct,mb16,0.75",
+            "onednn_verbose,exec,cpu,reorder,jit:blk,undef,src_f32::blocked:abcd:f0,,,16x32x32x32,0.5",
+            "MKL_VERBOSE SGEMM(N,N,2048,2048,2048,0x1,0x2,2048,0x3,2048,0x4,0x5,2048) 144.59us CNR:OFF Dyn:0 FastMM:1 TID:0  NThr:2",
+            KernelProfile.End,
+            "onednn_verbose,exec,cpu,reorder,jit:blk,undef,src_f32::blocked:abcd:f0,,,16x32x32x32,9"));
+        double Logged(string name) => logged.FirstOrDefault(k => k.Name == name)?.Ms ?? double.NaN;
+        Check(logged.Count == 3 && Same(Logged("oneDNN convolution forward training"), 2.0) && Same(Logged("oneDNN reorder (layout copies)"), 0.5)
+              && Same(Logged("MKL SGEMM"), 0.14459), $"kernel profile reads 2 ms of convolution, 0.5 of reorder, 0.14459 of SGEMM between the markers; read {string.Join(", ", logged)}");
         return failures;
     }
 
