@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -90,17 +89,10 @@ public static class KernelProfile
     /// <summary>Profiles the twin: the same markers, printed by twin.py --profile N.</summary>
     public static (Side? Side, string? Error) Twin(string caseName, Options o, int steps)
     {
-        var psi = new ProcessStartInfo(PythonTwin.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Paths.TwinScript, "--case", caseName, "--threads", o.Threads.ToString(), "--warmup", o.Warmup.ToString(), "--profile", steps.ToString() })
-            psi.ArgumentList.Add(a);
-        psi.Environment["ONEDNN_VERBOSE"] = "1";
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        var json = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{'));
-        if (p.ExitCode != 0 || json == null) return (null, stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? $"exit code {p.ExitCode}");
-        var ms = JsonNode.Parse(json)!["step_ms_all"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+        var args = new[] { "--case", caseName, "--threads", o.Threads.ToString(), "--warmup", o.Warmup.ToString(), "--profile", steps.ToString() };
+        var (ok, json, err, stdout) = PythonTwin.RunWithOutput(args, TimeSpan.FromMinutes(10), new Dictionary<string, string> { ["ONEDNN_VERBOSE"] = "1" });
+        if (!ok) return (null, PythonTwin.Last(err));
+        var ms = json!["step_ms_all"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
         return (new Side(ms.Count, Measure.Median(ms), Parse(stdout)), null);
     }
 

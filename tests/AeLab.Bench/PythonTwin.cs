@@ -42,18 +42,26 @@ public static class PythonTwin
 
     static (bool Ok, JsonObject? Json, string Err) Run(IEnumerable<string> args, TimeSpan timeout)
     {
+        var (ok, json, err, _) = RunWithOutput(args, timeout, null);
+        return (ok, json, err);
+    }
+
+    /// <summary>Runs twin.py with extra environment variables; also returns its whole stdout (the kernel profile reads it).</summary>
+    public static (bool Ok, JsonObject? Json, string Err, string Stdout) RunWithOutput(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env)
+    {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Paths.TwinScript);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(timeout)) { p.Kill(true); return (false, null, "timed out"); }
+        if (!p.WaitForExit(timeout)) { p.Kill(true); return (false, null, "timed out", stdout); }
         var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
-        if (p.ExitCode != 0 || line == null) return (false, null, stderr.Result + stdout);
-        return (true, JsonNode.Parse(line)!.AsObject(), "");
+        if (p.ExitCode != 0 || line == null) return (false, null, stderr.Result + stdout, stdout);
+        return (true, JsonNode.Parse(line)!.AsObject(), "", stdout);
     }
 
-    static string Last(string text) =>
+    public static string Last(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
 }

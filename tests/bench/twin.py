@@ -66,6 +66,15 @@ def step_count(first_seconds, budget, lo, hi):
     return max(lo, min(hi, int(budget / max(first_seconds, 1e-6))))
 
 
+def prepare(case):
+    """(model, batch, input, training step) for a case, seeded, in training mode."""
+    torch.manual_seed(0)
+    model, opt, batch, make = build(case)
+    x = make(batch)
+    model.train()
+    return model, batch, x, train_step(model, opt, x)
+
+
 def train_step(model, opt, x):
     def step():
         if opt is None:
@@ -87,11 +96,7 @@ def mark(line):
 
 def profile_case(args):
     """--profile N: warm-up, then N steps between the markers; oneDNN's log (ONEDNN_VERBOSE=1) lies between them."""
-    torch.manual_seed(0)
-    model, opt, batch, make = build(args.case)
-    x = make(batch)
-    model.train()
-    step = train_step(model, opt, x)
+    model, batch, x, step = prepare(args.case)
     for _ in range(args.warmup):
         step()
     mark("AELAB-PROFILE-BEGIN")
@@ -103,11 +108,7 @@ def profile_case(args):
 
 
 def run_case(args):
-    torch.manual_seed(0)
-    model, opt, batch, make = build(args.case)
-    x = make(batch)
-    model.train()
-    step = train_step(model, opt, x)
+    model, batch, x, step = prepare(args.case)
 
     infer_once = getattr(model, "infer", None) or (lambda t: model.decode(model.encode(t)))
 
