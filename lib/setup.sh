@@ -22,6 +22,8 @@ packages=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || packages+=(dataset-fashion-mnist)
 command -v rsvg-convert >/dev/null || packages+=(librsvg2-bin)
 command -v npm >/dev/null || packages+=(npm)
+# The library compiles its native error guard (lib/AeLab/Runtime/Native/torch_guard.cpp) with it at first use.
+command -v g++ >/dev/null || packages+=(g++)
 if [ "$want_tests" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
   # The executed .ipynb is validated and converted by Jupyter's own tools.

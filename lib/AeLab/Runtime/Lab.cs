@@ -8,11 +8,13 @@ namespace AeLab.Runtime;
 /// </summary>
 [AeLab.Display.TypeFormatterSource(typeof(AeLab.Display.DisplayFormatterSource))]
 public sealed record LabEnvironment(
-    string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native) : Display.ISummary
+    string TorchSharpVersion, string LibTorchVersion, torch.Device Device, int Threads, long Seed, bool Smoke, string Native,
+    string Guard) : Display.ISummary
 {
     public override string ToString() =>
         $"TorchSharp {TorchSharpVersion} · libtorch {LibTorchVersion} · device {Device.type.ToString().ToLowerInvariant()} · " +
-        $"{Threads} thread{(Threads == 1 ? "" : "s")} · seed {Seed} · {(Smoke ? "smoke" : "full")} mode · natives {Native.Split(": ")[0]}";
+        $"{Threads} thread{(Threads == 1 ? "" : "s")} · seed {Seed} · {(Smoke ? "smoke" : "full")} mode · natives {Native.Split(": ")[0]} · " +
+        $"error guard {(Guard.StartsWith("active") ? "on" : "off")}";
 }
 
 /// <summary>
@@ -72,8 +74,22 @@ public static class Lab
         var tsVersion = typeof(torch).Assembly.GetName().Version;
         _environment = new LabEnvironment(
             tsVersion == null ? "?" : $"{tsVersion.Major}.{tsVersion.Minor}.{tsVersion.Build}",
-            torch.__version__, _device, torch.get_num_threads(), seed, Smoke, NativeLoader.Status);
+            torch.__version__, _device, torch.get_num_threads(), seed, Smoke, NativeLoader.Status, TorchGuard.Status);
+        WarnOnceWithoutGuard();
         return _environment;
+    }
+
+    static bool _warned;
+
+    // Said once per process: without the guard a few libtorch errors (matmul's shape errors among them) end the
+    // process instead of raising an exception; lesson 00 explains what to do then.
+    static void WarnOnceWithoutGuard()
+    {
+        if (_warned || TorchGuard.Active) return;
+        _warned = true;
+        Console.WriteLine($"Note: AeLab's native error guard is {TorchGuard.Status}. A few libtorch errors (for example " +
+            "matmul with mismatched shapes) will end the kernel instead of raising an exception: check shapes with mm/bmm, " +
+            "or see lesson 00.");
     }
 
     /// <summary>Seeds torch (CPU and, when present, CUDA): same seed, same numbers (shuffles and augmentation draw from torch).</summary>

@@ -109,15 +109,19 @@ public static class NativeLoader
     static void Register(string path)
     {
         BridgePath = path;
+        // TorchSharp's calls go through the guard where it loads: it forwards every symbol it does not guard.
+        var guard = TorchGuard.TryLoad(path);
+        var handle = guard != IntPtr.Zero ? guard : _bridge;
         try
         {
             NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
-                (name, _, _) => name == Bridge ? _bridge : IntPtr.Zero);
+                (name, _, _) => name == Bridge ? handle : IntPtr.Zero);
         }
         catch (InvalidOperationException)
         {
             // Someone registered a resolver already: the bridge is loaded, and glibc hands the
-            // loaded copy to any later dlopen by its soname.
+            // loaded copy to any later dlopen by its soname; TorchSharp's calls then bypass the guard.
+            if (guard != IntPtr.Zero) TorchGuard.Bypassed("another resolver was registered for TorchSharp first");
         }
     }
 

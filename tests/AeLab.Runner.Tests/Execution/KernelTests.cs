@@ -89,6 +89,24 @@ public class KernelTests
     }
 
     [Fact]
+    public void A_learners_libtorch_mistakes_come_back_as_exceptions_and_the_session_lives_on()
+    {
+        Assert.True(Repo.LibraryBuilt, "lib/bin/AeLab.dll is missing: run `dotnet build lib/AeLab` first");
+        var results = Run(Repo.Fixture("mistakes.dib"));
+        Assert.All(results, r => Assert.True(r.Error is null, r.Error));
+        string Said(int cell) => string.Concat(results[cell].Outputs.Where(o => o.Kind == "stream").Select(o => o.Text)).Trim();
+        foreach (var cell in Enumerable.Range(1, results.Count - 1).Where(c => !Said(c).StartsWith("still here")))
+        {
+            var said = Said(cell);
+            if (said.StartsWith("(float)")) Assert.Equal("(float) of 1e300: value ∞", said.Replace("Infinity", "∞"));
+            else if (said.StartsWith("(int)")) Assert.Equal("(int) of 3e9L: value -1294967296", said);
+            else Assert.Matches(@"^[^:]+: ExternalException: \S", said);
+        }
+        Assert.Equal(14, results.Count);
+        Assert.Equal("still here: kept 2x2, sum unchanged True, matmul works 5", Said(13));
+    }
+
+    [Fact]
     public void A_kernel_process_that_ends_mid_cell_fails_that_cell_with_its_exit_code()
     {
         var results = Run(Repo.Fixture("crash.dib"));
