@@ -16,10 +16,14 @@ public static class PythonTwin
     /// and OpenBLAS's own threads then compete for the two cores.</summary>
     public static string OpenMpWaiting => "the same as TorchSharp's (inherited)";
 
+    /// <summary>The OpenBLAS kernel every twin run uses (<see cref="OpenBlasCore"/>), set by <see cref="Probe"/>.</summary>
+    public static OpenBlasCore.Choice? Core { get; private set; }
+
     /// <summary>The twin's SGEMM figure (same size and repetitions as <see cref="Peak"/>), the BLAS it calls and versions, or why PyTorch cannot run here.</summary>
     public static (JsonObject? Info, string? Missing) Probe(int threads, int sgemmN = 1024, int reps = 5)
     {
         if (!File.Exists(Python)) return (null, $"{Python} not found");
+        Core = OpenBlasCore.Choose(threads, sgemmN, reps);
         var (ok, json, err) = Run(new[] { "--sgemm", "--threads", threads.ToString(), "--sgemm-n", sgemmN.ToString(), "--reps", reps.ToString() }, TimeSpan.FromMinutes(2));
         if (ok) return (json, null);
         return (null, err.Contains("No module named 'torch'")
@@ -52,6 +56,7 @@ public static class PythonTwin
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Paths.TwinScript);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (Core?.Core is { } core) psi.Environment[OpenBlasCore.Variable] = core;
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();

@@ -80,6 +80,11 @@ public sealed class Report
     public void PythonProbe(JsonObject? py, string? missing)
     {
         if (py == null) { Console.WriteLine($"PyTorch column skipped: {missing}"); return; }
+        if (PythonTwin.Core is { } core)
+        {
+            _root["pytorch_openblas_core"] = new JsonObject { ["chosen"] = core.Core, ["why"] = core.Why, ["tried"] = core.Tried.DeepClone() };
+            Console.WriteLine($"PyTorch's OpenBLAS kernel: {core.Core ?? "OpenBLAS's own choice"} ({core.Why})");
+        }
         Console.WriteLine($"PyTorch {py["torch_version"]} (/usr/bin/python3, Debian python3-torch) calls {Blas(py)}: " +
                           $"SGEMM {(double)py["sgemm_gflops"]!:F1} GFLOP/s (best of {py["sgemm_reps"]} {py["sgemm_n"]}×{py["sgemm_n"]}, median {(double?)py["sgemm_median_gflops"] ?? double.NaN:F1}) at {py["threads"]} threads");
     }
