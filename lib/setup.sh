@@ -60,6 +60,10 @@ if [ -f "$root/data/pokemon.sh" ]; then
   step "Pokémon artwork"
   bash "$root/data/pokemon.sh"
 fi
+if [ -f "$root/data/emoji.sh" ]; then
+  step "emoji artwork"
+  bash "$root/data/emoji.sh"
+fi
 
 # --- the library ------------------------------------------------------------------------------
 step "building lib/bin (AeLab.dll with TorchSharp and its native libraries)"
