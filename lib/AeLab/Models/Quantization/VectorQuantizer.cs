@@ -31,7 +31,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
 
     public override QuantizerOutput forward(Tensor z)
     {
-        Codes.CheckInput(z, Dim, nameof(VectorQuantizer));
+        Codes.CheckInput(z, codebook, nameof(VectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
         Tensor indices;
