@@ -62,17 +62,19 @@ internal static class AtomicFile
 
     // .NET cannot open a folder, so fsync goes through libc. Windows needs nothing here (NTFS journals its renames);
     // a file system that refuses fsync on a folder (some network ones) leaves the rename as durable as it can be.
-    static void SyncFolder(string dir)
+    // Returns whether the folder was flushed.
+    internal static bool SyncFolder(string dir)
     {
-        if (OperatingSystem.IsWindows()) return;
+        if (OperatingSystem.IsWindows()) return false;
         try
         {
             int fd = open(dir, 0 /* O_RDONLY */);
-            if (fd < 0) return;
-            fsync(fd);
+            if (fd < 0) return false;
+            bool done = fsync(fd) == 0;
             close(fd);
+            return done;
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
     }
 
     [DllImport("libc", SetLastError = true)] static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

@@ -121,6 +121,14 @@ public class CheckpointSaveTests : IDisposable
     }
 
     [Fact]
+    public void The_folder_is_flushed_after_the_rename()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(AtomicFile.SyncFolder(_dir));
+        Assert.False(AtomicFile.SyncFolder(Path.Combine(_dir, "missing")));
+    }
+
+    [Fact]
     public void A_real_full_device_reads_as_disk_full()
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/dev/full")) return;
