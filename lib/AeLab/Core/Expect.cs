@@ -61,7 +61,7 @@ internal static class Expect
                 $"Give {what}s of a model with {count} {what}s, or build this one for more.");
     }
 
-    /// <summary>Dims of two batch shapes (the dims before the last two) that neither match nor broadcast; null when they broadcast.</summary>
+    /// <summary>The shape two shapes broadcast to (sizes aligned from the right, equal or 1); null when they do not.</summary>
     public static long[]? BroadcastShape(long[] a, long[] b)
     {
         var result = new long[Math.Max(a.Length, b.Length)];

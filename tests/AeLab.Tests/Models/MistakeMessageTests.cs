@@ -78,7 +78,7 @@ public class MistakeMessageTests(ITestOutputHelper output)
     {
         Lab.Init(seed: 0);
         var q = new VectorQuantizer(8, 4);
-        Refused<ArgumentException>(() => q.Lookup(full(1, 2, 2, 8L)), "expects indices in 0…7 (one of its 8 codes); got values from 8 to 8.");
+        Refused<ArgumentException>(() => q.Lookup(full(1, 2, 2, 8L)), "VectorQuantizer expects indices in 0…7 (one of its 8 codes); got values from 8 to 8.");
     }
 
     static VqGanModel TinyVqGan() => new(new VectorQuantizer(codebookSize: 16, dim: 8), channels: 16, downsamples: 2, imageSize: 16);

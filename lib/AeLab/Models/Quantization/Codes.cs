@@ -29,14 +29,21 @@ internal static class Codes
         return flat.pow(2).sum(1, keepdim: true) - 2 * flat.matmul(codebook.t()) + codebook.pow(2).sum(1).unsqueeze(0);
     }
 
-    /// <summary>Code vectors for indices [B, H, W] → [B, D, H, W].</summary>
-    public static Tensor Lookup(Tensor codebook, Tensor indices)
+    /// <summary>Code vectors for indices [B, H, W] → [B, D, H, W]; indices from outside (a prior's draw, a learner's map)
+    /// are checked against the codebook, <paramref name="who"/> naming the quantiser in the message.</summary>
+    public static Tensor Lookup(Tensor codebook, Tensor indices, string who)
     {
         if (indices.dtype != ScalarType.Int64)
             throw new ArgumentException($"indices must be int64 code numbers; got {indices.dtype}. Use .to(int64).", nameof(indices));
         if (indices.dim() != 3)
             throw new ArgumentException($"indices must be [B, H, W]; got [{string.Join(", ", indices.shape)}].", nameof(indices));
-        Expect.Indices(indices, codebook.shape[0], "The quantiser's lookup", nameof(indices));
+        Expect.Indices(indices, codebook.shape[0], who, nameof(indices));
+        return Gather(codebook, indices);
+    }
+
+    // The lookup itself, for indices the quantiser chose (no check: reading their range back would stall a GPU every step).
+    static Tensor Gather(Tensor codebook, Tensor indices)
+    {
         long b = indices.shape[0], h = indices.shape[1], w = indices.shape[2];
         using var rows = codebook.index_select(0, indices.reshape(-1));   // [B·H·W, D]
         return rows.reshape(b, h, w, -1).permute(0, 3, 1, 2).contiguous();
@@ -47,7 +54,7 @@ internal static class Codes
     {
         long b = z.shape[0], h = z.shape[2], w = z.shape[3];
         var idx = indices.reshape(b, h, w);
-        var zq = Lookup(codebook, idx);
+        var zq = Gather(codebook, idx);
         var commitment = nn.functional.mse_loss(z, zq.detach());
         var codebookLoss = codebookLearnsByGradient
             ? nn.functional.mse_loss(zq, z.detach())

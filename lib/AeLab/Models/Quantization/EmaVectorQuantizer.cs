@@ -118,5 +118,5 @@ public sealed class EmaVectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQu
         clusterSize.fill_(1);
     }
 
-    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices);
+    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices, nameof(EmaVectorQuantizer));
 }

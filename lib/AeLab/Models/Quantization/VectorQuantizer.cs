@@ -40,7 +40,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
         return Keep(output);
     }
 
-    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices);
+    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices, nameof(VectorQuantizer));
 
     internal static QuantizerOutput Keep(QuantizerOutput o) => new(
         o.Quantized.MoveToOuterDisposeScope(), o.Indices.MoveToOuterDisposeScope(), o.CommitmentLoss.MoveToOuterDisposeScope(),
