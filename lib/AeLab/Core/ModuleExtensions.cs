@@ -23,6 +23,15 @@ public static class ModuleExtensions
         return maps.dtype == ScalarType.Int64 ? maps : maps.to(ScalarType.Int64);
     }
 
+    /// <summary>Code maps as a prior's targets: <see cref="FlattenCodeMaps"/> of <see cref="AsCodeMaps"/>, every code in
+    /// 0…codebookSize−1 (else an <see cref="ArgumentException"/> naming the range and the values found).</summary>
+    public static Tensor CodeTargets(Tensor codes, int height, int width, int codebookSize, string who, string argument)
+    {
+        var target = FlattenCodeMaps(AsCodeMaps(codes, argument), height, width, argument);
+        Expect.Indices(target, codebookSize, who, argument);
+        return target;
+    }
+
     /// <summary>Code maps [B, H, W] (or already flat [B, H·W]) of int64 indices as the token rows [B, H·W] a prior's
     /// network reads; anything else is refused naming <paramref name="argument"/>.</summary>
     public static Tensor FlattenCodeMaps(Tensor maps, int height, int width, string argument)

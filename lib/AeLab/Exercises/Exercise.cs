@@ -14,8 +14,10 @@ namespace AeLab.Exercises;
 /// <see cref="NotImplementedException"/>), <c>○ 01.1 not answered yet: … Hint: …</c>.
 /// </summary>
 /// <remarks>
-/// <para>A check never throws because an answer is wrong or missing: a wrong answer must not stop the notebook. An
-/// exception thrown by the learner's own function is caught and reported as "not yet".</para>
+/// <para>A check never throws because an answer is wrong or missing: a wrong answer must not stop the notebook. Any
+/// exception the learner's code causes — thrown by their function, by libtorch (an <c>ExternalException</c> with
+/// libtorch's first line), by taking the gradient of their result or by comparing it — is caught and reported as
+/// "not yet" with its message; when a float64 test input meets a float32 constant, the line says so.</para>
 /// <para><b>Strict mode.</b> With the environment variable <c>AELAB_EXERCISES=strict</c> every check whose answer is not
 /// right throws an <see cref="ExerciseException"/> naming the exercise. The tests run every lesson with the solutions of
 /// <c>notebooks/solutions/</c> filled in and this switch on, so each check is known to pass on a right answer.</para>
@@ -117,7 +119,10 @@ public static class Exercise
     public static ExerciseResult Check<T>(string id, T answer, Func<T, bool> isRight, string hint, string? right = null)
     {
         if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
-        return Report(isRight(answer) ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
+        bool ok;
+        try { ok = isRight(answer); }
+        catch (Exception e) when (e is not ExerciseException) { return Report(Wrong(id, $"checking {Show(answer)} threw {Threw(e)}", hint)); }
+        return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A tensor: right when it has the expected shape and allclose(answer, expected, rtol, atol) holds.</summary>
@@ -126,7 +131,7 @@ public static class Exercise
     {
         NativeLoader.EnsureLoaded();
         if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
-        var problem = Differs(answer, expected, rtol, atol, "your tensor");
+        var problem = Compare(answer, expected, rtol, atol, "your tensor");
         return Report(problem is null ? Right(id, right ?? $"shape [{Shape(answer)}] and values match.") : Wrong(id, problem, hint));
     }
 
@@ -179,7 +184,7 @@ public static class Exercise
             catch (Exception e) when (e is not ExerciseException)
             {
                 if (TakeTodos()) return Report(Unanswered(id, hint));
-                return Report(Wrong(id, $"for {Show(xs[i])} your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
+                return Report(Wrong(id, $"for {Show(xs[i])} your function threw {Threw(e)}", hint));
             }
             if (TakeTodos()) return Report(Unanswered(id, hint));
             if (double.IsNaN(got) || Math.Abs(got - expected) > tolerance * Math.Max(1, Math.Abs(expected)))
@@ -197,7 +202,7 @@ public static class Exercise
         for (int i = 0; i < cases.Count; i++)
         {
             string which = cases.Count == 1 ? "" : $"for test input {i + 1} of {cases.Count}" +
-                           (cases[i].Length == 0 ? "" : $" ({string.Join(", ", cases[i].Select(t => $"[{Shape(t)}]"))})") + ", ";
+                           (cases[i].Length == 0 ? "" : $" ({string.Join(", ", cases[i].Select(Describe))})") + ", ";
             var refArgs = Copies(cases[i], gradients);
             if (seed is { } s1) manual_seed(s1);
             var expected = reference(refArgs);
@@ -211,22 +216,27 @@ public static class Exercise
             {
                 // A placeholder's null (or 0) often makes the code around it throw: that is still "not answered".
                 if (TakeTodos()) return Report(Unanswered(id, hint));
-                return Report(Wrong(id, $"{which}your function threw {e.GetType().Name}: {Sentence(FirstLine(e.Message))}", hint));
+                return Report(Wrong(id, $"{which}your function threw {Threw(e)}{DTypeNote(e, cases[i])}", hint));
             }
             if (TakeTodos()) return Report(Unanswered(id, hint));
             if (got is null) return Report(Wrong(id, $"{which}your function returned null.", hint));
-            var problem = Differs(got, expected, rtol, atol, $"{which}your result");
+            var problem = Compare(got, expected, rtol, atol, $"{which}your result");
             if (problem is not null) return Report(Wrong(id, problem, hint));
 
             if (gradients)
             {
                 var expectedGrads = Gradients(expected, refArgs);
-                var gotGrads = Gradients(got, args);
+                Tensor?[] gotGrads;
+                try { gotGrads = Gradients(got, args); }
+                catch (Exception e) when (e is not ExerciseException)
+                {
+                    return Report(Wrong(id, $"{which}the values are right, but taking the gradient of your result threw {Threw(e)}", hint));
+                }
                 for (int a = 0; a < args.Length; a++)
                 {
                     if (expectedGrads[a] is null) continue;
                     var g = gotGrads[a] ?? zeros_like(expectedGrads[a]!);
-                    var gp = Differs(g, expectedGrads[a]!, rtol, atol, $"{which}the values are right, but the gradient with respect to argument {a + 1}");
+                    var gp = Compare(g, expectedGrads[a]!, rtol, atol, $"{which}the values are right, but the gradient with respect to argument {a + 1}");
                     if (gp is not null) return Report(Wrong(id, gp, hint));
                 }
             }
@@ -252,6 +262,13 @@ public static class Exercise
             (output * w).sum().backward();
         }
         return inputs.Select(x => x.requires_grad ? x.grad ?? zeros_like(x) : null).ToArray();
+    }
+
+    // Differs, with whatever the learner's tensor makes the comparison throw (a complex dtype, a freed tensor) reported too.
+    static string? Compare(Tensor got, Tensor expected, double rtol, double atol, string what)
+    {
+        try { return Differs(got, expected, rtol, atol, what); }
+        catch (Exception e) when (e is not ExerciseException) { return $"{what} cannot be compared with the right values: {Threw(e)}"; }
     }
 
     // null when the tensors agree, else what differs (shape first, then the largest difference and where it is).
@@ -299,6 +316,22 @@ public static class Exercise
     static string Said(object? answer, string? right) => right is null ? $"{Show(answer)}." : $"{Show(answer)} — {right}";
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    // "ExternalException: <libtorch's first line>." — any exception, native ones included.
+    static string Threw(Exception e) => $"{e.GetType().Name}: {Sentence(FirstLine(e.Message))}";
+
+    // "[64, 8] float64": the dtype only where it is not the default, so float32 inputs read as before.
+    static string Describe(Tensor t) => t.dtype == ScalarType.Float32 ? $"[{Shape(t)}]" : $"[{Shape(t)}] {t.dtype.ToString().ToLowerInvariant()}";
+
+    // A dtype clash (a float32 constant against a float64 input) is the usual cause of such an error: say so.
+    static string DTypeNote(Exception e, Tensor[] inputs)
+    {
+        var other = inputs.FirstOrDefault(t => t.is_floating_point() && t.dtype != ScalarType.Float32);
+        if (other is null || !System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"dtype|scalar type|\bdouble\b|\bfloat\b",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase)) return "";
+        string name = other.dtype.ToString().ToLowerInvariant();
+        return $" This test input is {name}: create any constant with the input's dtype (zeros_like(x), tensor(c, dtype: x.dtype)), not as float32.";
+    }
 
     static string Sentence(string s) => s.EndsWith('.') ? s : s + ".";
 

@@ -68,12 +68,20 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     /// <summary>The decoder network h: z → logits of x̄.</summary>
     public Sequential DecoderNet => decoder;
 
-    public Tensor Encode(Tensor x) => encoder.forward(x.reshape(x.shape[0], InputSize));
+    public Tensor Encode(Tensor x)
+    {
+        Expect.FlatBatch(x, ImageShape, GetType().Name, nameof(x), "images");
+        return encoder.forward(x.reshape(x.shape[0], InputSize));
+    }
 
     /// <summary>Decoder logits, flat [B, InputSize].</summary>
-    public Tensor DecodeLogits(Tensor z) => decoder.forward(z);
+    public Tensor DecodeLogits(Tensor z)
+    {
+        Expect.FlatBatch(z, LatentShape, GetType().Name, nameof(z), "codes");
+        return decoder.forward(z.reshape(z.shape[0], LatentSize));
+    }
 
-    public Tensor Decode(Tensor z) => nn.functional.sigmoid(decoder.forward(z)).reshape(new[] { z.shape[0] }.Concat(ImageShape).ToArray());
+    public Tensor Decode(Tensor z) => nn.functional.sigmoid(DecodeLogits(z)).reshape(new[] { z.shape[0] }.Concat(ImageShape).ToArray());
 
     /// <summary>Reconstruction x̄ = h(g(x)) in [0,1], shaped like the input.</summary>
     public override Tensor forward(Tensor x) => Decode(Encode(x));
@@ -81,8 +89,12 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     public LossOutput Loss(Tensor x) => Loss(x, x);
 
     /// <summary>Loss of reconstructing <paramref name="target"/> from <paramref name="input"/> (they differ for denoising).</summary>
-    public LossOutput Loss(Tensor input, Tensor target) =>
-        Reconstruction.FromLogits(DecodeLogits(Encode(input)), target.reshape(target.shape[0], InputSize), LossKind);
+    public LossOutput Loss(Tensor input, Tensor target)
+    {
+        Expect.FlatBatch(input, ImageShape, GetType().Name, nameof(input), "images");
+        Expect.FlatBatch(target, ImageShape, GetType().Name, nameof(target), "images");
+        return Reconstruction.FromLogits(DecodeLogits(Encode(input)), target.reshape(target.shape[0], InputSize), LossKind);
+    }
 
     public Tensor Sample(int n) => Decode(randn(n, LatentSize, device: this.DeviceOf()));
 }

@@ -47,6 +47,7 @@ public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>The approximate posterior q(z|x) = N(μ, diag exp(logvar)).</summary>
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
+        Expect.FlatBatch(x, _imageShape, nameof(MlpVae), nameof(x), "images");
         using var h = nn.functional.relu(fc1.forward(x.flatten(1)));
         return (fcMu.forward(h), fcLogvar.forward(h));
     }
@@ -54,7 +55,8 @@ public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Decoder output before the sigmoid, flat [N, C·H·W].</summary>
     public Tensor DecodeLogits(Tensor z)
     {
-        using var h = nn.functional.relu(fc4.forward(z));
+        Expect.FlatBatch(z, LatentShape, nameof(MlpVae), nameof(z), "codes");
+        using var h = nn.functional.relu(fc4.forward(z.flatten(1)));
         return fc5.forward(h);
     }
 

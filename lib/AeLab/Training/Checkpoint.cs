@@ -22,8 +22,9 @@ public sealed record CheckpointInfo(
 
 /// <summary>
 /// Saving and loading training state: model weights (state dict), optimizer state, epoch, history and
-/// the model's configuration as JSON, in one file written atomically (a temporary file renamed over
-/// the old one, so a crash mid-save leaves the previous checkpoint intact).
+/// the model's configuration as JSON, in one file written atomically (a temporary file, unique to the save,
+/// flushed to disk and renamed over the old one, so a crash mid-save leaves the previous checkpoint intact; the next
+/// save of that path removes a temporary left by a process that died).
 /// </summary>
 public static class Checkpoint
 {
@@ -66,7 +67,8 @@ public static class Checkpoint
         };
         var optimizerBytes = optimizer == null ? null : OptimizerState(optimizer);
 
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        AtomicFile.RemoveStale(full);
+        var temp = AtomicFile.TempFor(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -91,24 +93,18 @@ public static class Checkpoint
                 stream.Flush();
                 file.Flush(flushToDisk: true);
             }
-            File.Move(temp, full, overwrite: true);
+            AtomicFile.Replace(temp, full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            DeleteQuietly(temp);
+            AtomicFile.DeleteQuietly(temp);
             throw SaveFailed(full, dir, e);
         }
         catch
         {
-            DeleteQuietly(temp);
+            AtomicFile.DeleteQuietly(temp);
             throw;
         }
-    }
-
-    static void DeleteQuietly(string temp)
-    {
-        try { File.Delete(temp); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the original error matters more */ }
     }
 
     /// <summary>Creates the checkpoint's folder; a file where a folder must be, or no permission, is reported for the target.</summary>
@@ -125,18 +121,27 @@ public static class Checkpoint
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CheckpointException(full,
-                $"Cannot save the checkpoint '{full}': its folder '{dir}' cannot be created ({e.Message}). Choose a folder you can write to.", e);
+                $"Cannot save the checkpoint '{full}': its folder '{dir}' cannot be created " +
+                (AtomicFile.Cause(e) == WriteFailure.ReadOnly ? "(the file system there is read-only)" : $"({e.Message})") +
+                ". Choose a folder you can write to.", e);
         }
     }
 
-    static CheckpointException SaveFailed(string full, string dir, Exception e) => new(full, e switch
+    // The message names the real cause: a read-only mount or missing permission is not helped by freeing space.
+    static CheckpointException SaveFailed(string full, string dir, Exception e) => new(full, AtomicFile.Cause(e) switch
     {
-        UnauthorizedAccessException =>
-            $"Cannot save the checkpoint '{full}': no permission to write in '{dir}'{(File.Exists(full) ? " or to replace the file there" : "")}. " +
-            "Choose a folder you can write to, or change its permissions. Nothing was changed.",
         _ when Directory.Exists(full) =>
             $"Cannot save the checkpoint '{full}': a folder of that name is in the way. Choose another file name, or remove the folder.",
-        _ => $"Cannot save the checkpoint '{full}': {e.Message} The previous file there (if any) is unchanged; free some space or choose another folder, then save again.",
+        WriteFailure.NoPermission =>
+            $"Cannot save the checkpoint '{full}': no permission to write in '{dir}'{(File.Exists(full) ? " or to replace the file there" : "")}. " +
+            "Choose a folder you can write to, or change its permissions. Nothing was changed.",
+        WriteFailure.ReadOnly =>
+            $"Cannot save the checkpoint '{full}': '{dir}' is on a read-only file system ({e.Message}). " +
+            "Choose a folder on a writable disk, or remount this one read-write. Nothing was changed.",
+        WriteFailure.DiskFull =>
+            $"Cannot save the checkpoint '{full}': the disk holding '{dir}' is full, or your quota there is used up ({e.Message}). " +
+            "Free some space or choose another folder, then save again. The previous file there (if any) is unchanged.",
+        _ => $"Cannot save the checkpoint '{full}': {e.Message.TrimEnd('.')}. The previous file there (if any) is unchanged; check that folder, or choose another one, then save again.",
     }, e);
 
     /// <summary>Reads a checkpoint's epoch, configuration and history without touching any model.</summary>

@@ -42,7 +42,8 @@ internal sealed class CheckpointHeader
 /// <summary>
 /// Byte layout: magic, version, header JSON (length-prefixed UTF-8), tensor bytes in header order, optimizer block
 /// (int64 length, -1 for none, then its bytes), and since format 2 a trailer: <see cref="TrailerMarker"/> and the
-/// SHA-256 of every byte before the trailer. Format 1 (the same without the trailer) is still read.
+/// SHA-256 of every byte before the trailer. Format 1 (the same without the trailer) is still read. Later formats must
+/// keep the trailer: it is how a file of a newer format is told from one whose format number was damaged.
 /// </summary>
 internal static class CheckpointFile
 {
@@ -98,8 +99,7 @@ internal static class CheckpointFile
             {
                 Version => VerifyTrailer(file, path, length),
                 Unchecked => length,
-                > Version and < 100 => throw new CheckpointException(path,
-                    $"'{path}' is checkpoint format {version}, written by a newer AeLab; this library reads formats {Unchecked} and {Version}. Update lib/AeLab, or delete the file to retrain."),
+                > Version and < 100 => throw Newer(file, path, length, version),
                 _ => throw Damaged(path, $"its format number reads {version} (this library writes {Version})"),
             };
             file.Position = start.Length;
@@ -111,6 +111,23 @@ internal static class CheckpointFile
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A format number above <see cref="Version"/>: a newer AeLab's file only when the file passes the checksum every
+    /// format from 2 on ends with (formats keep that trailer); otherwise the number itself was damaged, and saying
+    /// "update the library" would send the learner the wrong way.
+    /// </summary>
+    static CheckpointException Newer(FileStream file, string path, long length, int version)
+    {
+        try { VerifyTrailer(file, path, length); }
+        catch (CheckpointException e)
+        {
+            return Damaged(path, $"its format number reads {version} where this library writes {Version}, and its contents do not " +
+                                 "match the checksum every format since 2 ends with, so that number was changed on disk or in a copy", e);
+        }
+        return new CheckpointException(path,
+            $"'{path}' is checkpoint format {version}, written by a newer AeLab; this library reads formats {Unchecked} and {Version}. Update lib/AeLab, or delete the file to retrain.");
     }
 
     /// <summary>The message for a file that is an AeLab checkpoint but cannot be used as it is.</summary>

@@ -239,10 +239,30 @@ public class CheckpointIntegrityTests : IDisposable
         var path = Saved("new.ckpt");
         var bytes = File.ReadAllBytes(path);
         BitConverter.GetBytes(CheckpointFile.Version + 1).CopyTo(bytes, CheckpointFile.Magic.Length);
+        // A newer AeLab writes its own checksum over its bytes: the file passes it.
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - CheckpointFile.TrailerLength))
+            .CopyTo(bytes, bytes.Length - 32);
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, Model(2)));
         _output.WriteLine(e.Message);
         Assert.Contains("newer AeLab", e.Message);
+    }
+
+    [Fact]
+    public void A_flipped_bit_in_the_format_number_reads_as_damage_not_as_a_newer_format()
+    {
+        var path = Saved("bit.ckpt");
+        var good = File.ReadAllBytes(path);
+        for (int bit = 0; bit < 32; bit++)
+        {
+            var bytes = (byte[])good.Clone();
+            bytes[CheckpointFile.Magic.Length + bit / 8] ^= (byte)(1 << (bit % 8));
+            File.WriteAllBytes(path, bytes);
+            var e = Refused(path, Model(2));
+            if (bit == 0) _output.WriteLine(e.Message);   // 2 → 3
+            Assert.Contains("is damaged", e.Message);
+            Assert.DoesNotContain("newer", e.Message);
+        }
     }
 
     [Fact]

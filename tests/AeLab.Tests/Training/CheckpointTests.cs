@@ -194,8 +194,9 @@ public class CheckpointTests : IDisposable
         Assert.Throws<ArgumentException>(() => Course.Checkpoint("01-autoencoder", " "));
     }
 
-    /// <summary>Passes writes through until <c>failAfter</c> bytes, then fails like a full disk.</summary>
-    sealed class FailingStream(Stream inner, long failAfter) : Stream
+    /// <summary>Passes writes through until <c>failAfter</c> bytes, then fails like a full disk (errno ENOSPC), or with
+    /// the given errno and message.</summary>
+    internal sealed class FailingStream(Stream inner, long failAfter, int error = 28, string message = "No space left on device (simulated disk full).") : Stream
     {
         long _written;
         public override bool CanRead => false;
@@ -215,7 +216,7 @@ public class CheckpointTests : IDisposable
                 var part = (int)Math.Max(0, failAfter - _written);
                 inner.Write(buffer, offset, part);
                 _written += part;
-                throw new IOException("No space left on device (simulated disk full).");
+                throw new IOException(message, error);
             }
             inner.Write(buffer, offset, count);
             _written += count;

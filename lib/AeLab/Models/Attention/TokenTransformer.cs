@@ -1,3 +1,4 @@
+using AeLab.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -121,5 +122,6 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
         long l = tokens.shape[1];
         if (l < 1 || start + l > Length)
             throw new ArgumentException($"Sequence length {start + l} is outside 1…{Length}, the length this model was built for.", nameof(tokens));
+        Expect.Indices(tokens, Vocab, nameof(TokenTransformer), nameof(tokens), "token");
     }
 }

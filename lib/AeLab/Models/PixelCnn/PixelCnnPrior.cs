@@ -52,6 +52,7 @@ public sealed class PixelCnnPrior : nn.Module<Tensor, Tensor>, IPrior
     {
         if (indices.dim() != 3 || indices.dtype != ScalarType.Int64)
             throw new ArgumentException($"PixelCnnPrior expects code maps [B, H, W] int64; got [{string.Join(", ", indices.shape)}] {indices.dtype}.", nameof(indices));
+        Expect.Indices(indices, CodebookSize, nameof(PixelCnnPrior), nameof(indices));
         using var e = embed.forward(indices);
         return e.permute(0, 3, 1, 2).contiguous();
     }

@@ -64,7 +64,7 @@ public sealed class EmaVectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQu
 
     public override QuantizerOutput forward(Tensor z)
     {
-        Codes.CheckInput(z, Dim, nameof(EmaVectorQuantizer));
+        Codes.CheckInput(z, codebook, nameof(EmaVectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
         Tensor indices, chosen;
@@ -118,5 +118,5 @@ public sealed class EmaVectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQu
         clusterSize.fill_(1);
     }
 
-    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices);
+    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices, nameof(EmaVectorQuantizer));
 }

@@ -31,7 +31,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
 
     public override QuantizerOutput forward(Tensor z)
     {
-        Codes.CheckInput(z, Dim, nameof(VectorQuantizer));
+        Codes.CheckInput(z, codebook, nameof(VectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
         Tensor indices;
@@ -40,7 +40,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
         return Keep(output);
     }
 
-    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices);
+    public Tensor Lookup(Tensor indices) => Codes.Lookup(codebook, indices, nameof(VectorQuantizer));
 
     internal static QuantizerOutput Keep(QuantizerOutput o) => new(
         o.Quantized.MoveToOuterDisposeScope(), o.Indices.MoveToOuterDisposeScope(), o.CommitmentLoss.MoveToOuterDisposeScope(),

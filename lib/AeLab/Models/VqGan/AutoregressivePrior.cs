@@ -67,7 +67,7 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
     /// </summary>
     public LossOutput Loss(Tensor codes)
     {
-        var target = ModuleExtensions.FlattenCodeMaps(ModuleExtensions.AsCodeMaps(codes), Height, Width, nameof(codes));
+        var target = ModuleExtensions.CodeTargets(codes, Height, Width, CodebookSize, nameof(AutoregressivePrior), nameof(codes));
         var logits = forward(Input(Corrupt(target)));                                                      // [B, L, K]
         var nll = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1));
         var accuracy = logits.argmax(2).eq(target).to(ScalarType.Float32).mean();
@@ -78,7 +78,7 @@ public sealed class AutoregressivePrior : nn.Module<Tensor, Tensor>, IPrior
     /// the training corruption (one pass, in eval mode).</summary>
     public Tensor NegativeLogLikelihood(Tensor codes)
     {
-        var target = ModuleExtensions.FlattenCodeMaps(ModuleExtensions.AsCodeMaps(codes), Height, Width, nameof(codes));
+        var target = ModuleExtensions.CodeTargets(codes, Height, Width, CodebookSize, nameof(AutoregressivePrior), nameof(codes));
         bool wasTraining = training;
         eval();
         try

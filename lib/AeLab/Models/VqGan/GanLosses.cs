@@ -1,3 +1,4 @@
+using AeLab.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,10 +38,21 @@ public static class GanLosses
     /// taming-transformers' adaptive weight λ = ‖∇_w L_rec‖ / (‖∇_w L_GAN‖ + 1e-4), with w the decoder's last
     /// layer, clamped to [0, 10⁴] and detached: it scales the GAN term so its gradient at the output has the
     /// size of the reconstruction term's, whatever the raw loss scales are. Both losses must still have
-    /// their graphs (they are kept for the backward pass that follows).
+    /// their graphs (they are kept for the backward pass that follows) and the weight must require gradients: anything
+    /// else is refused with an <see cref="ArgumentException"/> naming the argument (libtorch's autograd.grad would end
+    /// the process instead of throwing).
     /// </summary>
     public static Tensor AdaptiveWeight(Tensor reconstructionLoss, Tensor ganLoss, Tensor lastLayerWeight)
     {
+        const string who = "GanLosses.AdaptiveWeight";
+        if (!lastLayerWeight.requires_grad)
+            throw Expect.Mismatch(who, nameof(lastLayerWeight), "to require gradients (requires_grad true)", "a weight with requires_grad false",
+                "Unfreeze the decoder's last layer, or turn the adaptive weight off (VqGanLossSettings(AdaptiveWeight: false)).");
+        foreach (var (loss, name) in new[] { (reconstructionLoss, nameof(reconstructionLoss)), (ganLoss, nameof(ganLoss)) })
+        {
+            if (loss.numel() != 1) throw Expect.Mismatch(who, name, "as a scalar loss", Expect.ShapeOf(loss), "Take its .mean().");
+            Expect.HasGraph(loss, who, name);
+        }
         var gRec = torch.autograd.grad(new[] { reconstructionLoss }, new[] { lastLayerWeight }, retain_graph: true)[0];
         var gGan = torch.autograd.grad(new[] { ganLoss }, new[] { lastLayerWeight }, retain_graph: true)[0];
         return (gRec.norm() / (gGan.norm() + 1e-4)).clamp(0.0, MaxAdaptiveWeight).detach();

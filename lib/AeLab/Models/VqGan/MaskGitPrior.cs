@@ -82,7 +82,7 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>, IPrior
     /// </summary>
     public LossOutput Loss(Tensor indices, Tensor? r = null)
     {
-        var target = Flatten(ModuleExtensions.AsCodeMaps(indices, nameof(indices)), nameof(indices));
+        var target = ModuleExtensions.CodeTargets(indices, Height, Width, CodebookSize, nameof(MaskGitPrior), nameof(indices));
         var (input, mask) = Mask(target, r);
         var logits = forward(input);                                                             // [B, L, K]
         var ce = nn.functional.cross_entropy(logits.reshape(-1, CodebookSize), target.reshape(-1), reduction: nn.Reduction.None)
@@ -101,7 +101,7 @@ public sealed partial class MaskGitPrior : nn.Module<Tensor, Tensor>, IPrior
     /// </summary>
     public Tensor NegativeLogLikelihood(Tensor codes)
     {
-        var target = Flatten(ModuleExtensions.AsCodeMaps(codes, nameof(codes)), nameof(codes));
+        var target = ModuleExtensions.CodeTargets(codes, Height, Width, CodebookSize, nameof(MaskGitPrior), nameof(codes));
         long b = target.shape[0];
         bool wasTraining = training;
         eval();

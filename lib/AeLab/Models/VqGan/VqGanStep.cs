@@ -55,9 +55,10 @@ public sealed class VqGanStep : IMultiStep
     public LossOutput Step(Batch batch)
     {
         var x = batch.X;
+        bool gan = GanActive;
+        CheckCanTrain(gan);
         model.train();
         var metrics = new Dictionary<string, Tensor>();
-        bool gan = GanActive;
 
         // Generator: the autoencoder against a frozen discriminator.
         generatorOptimizer.ClearGradients();
@@ -94,7 +95,7 @@ public sealed class VqGanStep : IMultiStep
             var g = GanLosses.GeneratorHinge(fakeLogits);
             var lambda = Settings.AdaptiveWeight
                 ? GanLosses.AdaptiveWeight(nll, g, model.LastLayerWeight) * Settings.DiscriminatorWeight
-                : tensor(Settings.DiscriminatorWeight, device: x.device);
+                : tensor(Settings.DiscriminatorWeight, dtype: g.dtype, device: x.device);   // float64 would promote the loss
             loss = loss + lambda * g;
             metrics["g_loss"] = g.detach();
             metrics["lambda"] = lambda;
@@ -122,6 +123,21 @@ public sealed class VqGanStep : IMultiStep
         metrics["mse"] = (recon - x).pow(2).mean().detach();
         metrics["perplexity"] = q.Perplexity.detach();
         return new LossOutput(loss.detach(), metrics);
+    }
+
+    // Refused before anything changes: the adaptive weight's autograd.grad would end the process on either mistake.
+    void CheckCanTrain(bool gan)
+    {
+        if (!is_grad_enabled())
+            throw new InvalidOperationException("VqGanStep.Step trains, so it needs gradients: expected them switched on, got a call inside no_grad(). " +
+                                                "Call Step outside no_grad(); Validate is the step for evaluation.");
+        if (!model.parameters().Any(p => p.requires_grad))
+            throw new InvalidOperationException("VqGanStep.Step trains the model: expected parameters that require gradients, got a model " +
+                                                "whose parameters are all frozen (requires_grad false). Unfreeze them before training.");
+        if (gan && Settings.AdaptiveWeight && !model.LastLayerWeight.requires_grad)
+            throw new InvalidOperationException("VqGanStep.Step's adaptive weight differentiates the decoder's last layer: expected " +
+                                                "model.LastLayerWeight.requires_grad true, got false (the layer is frozen). Unfreeze it, or " +
+                                                "build the step with new VqGanLossSettings(AdaptiveWeight: false).");
     }
 
     static void SetTrainable(nn.Module module, bool on)
