@@ -184,7 +184,8 @@ public static class PyTorchWeights
                     ? $". It looks like a training checkpoint with the weights under '{nested[0]}': load it with entry: \"{nested[0]}\", or in Python save torch.save(checkpoint['{nested[0]}'], 'weights.pth')."
                     : ". In Python save the model's weights with torch.save(model.state_dict(), 'weights.pth')."));
         }
-        return dict.Keys.Cast<string>().OrderBy(k => k, StringComparer.Ordinal).Select(k => (k, (Tensor)dict[k]!)).ToList();
+        // A pickled dict comes back unordered: put it in reading order.
+        return dict.Keys.Cast<string>().OrderBy(k => k, Comparer<string>.Create(CompareNames)).Select(k => (k, (Tensor)dict[k]!)).ToList();
     }
 
     static string KeyList(Hashtable dict) => string.Join(", ", dict.Keys.Cast<object>().Select(k => $"'{k}'").Take(10));
@@ -218,7 +219,10 @@ public static class PyTorchWeights
     static void Check(nn.Module model, Dictionary<string, Tensor> state, PyTorchNames names, List<(string Name, Tensor Value)> tensors, string path)
     {
         var modelName = model.GetType().Name;
-        var problems = new List<(string Tensor, string Text)>();
+        // Extra tensors first (they show a deeper or other architecture most plainly), then missing ones, then shapes.
+        var extra = new List<(string Tensor, string Text)>();
+        var missing = new List<(string Tensor, string Text)>();
+        var misfit = new List<(string Tensor, string Text)>();
         var inFile = new HashSet<string>();
         foreach (var (name, value) in tensors)
         {
@@ -226,26 +230,58 @@ public static class PyTorchWeights
             var course = names.ToCourse(name);
             if (course is null || !state.TryGetValue(course, out var target))
             {
-                problems.Add((name, $"the file has tensor '{name}' {Shapes.Text(value.shape)}, which {modelName} does not have"));
+                extra.Add((name, $"the file has tensor '{name}' {Shapes.Text(value.shape)}, which {modelName} does not have"));
                 continue;
             }
             var also = course == name ? "" : $" (its {course})";
             if (!target.shape.SequenceEqual(value.shape))
-                problems.Add((name, $"tensor '{name}' is {Shapes.Text(value.shape)} in the file but {modelName} expects {Shapes.Text(target.shape)}{also}"));
+                misfit.Add((name, $"tensor '{name}' is {Shapes.Text(value.shape)} in the file but {modelName} expects {Shapes.Text(target.shape)}{also}"));
             else if (target.is_floating_point() != value.is_floating_point() || (target.dtype == ScalarType.Bool) != (value.dtype == ScalarType.Bool))
-                problems.Add((name, $"tensor '{name}' is {value.dtype} in the file but {modelName} expects {target.dtype}{also}"));
+                misfit.Add((name, $"tensor '{name}' is {value.dtype} in the file but {modelName} expects {target.dtype}{also}"));
         }
         foreach (var (course, py) in names.Pairs)
             if (!inFile.Contains(py))
-                problems.Add((py, $"the file lacks tensor '{py}' {Shapes.Text(state[course].shape)}{(course == py ? "" : $" ({modelName}'s {course})")}, which {modelName} expects"));
+                missing.Add((py, $"the file lacks tensor '{py}' {Shapes.Text(state[course].shape)}{(course == py ? "" : $" ({modelName}'s {course})")}, which {modelName} expects"));
+        int extraCount = extra.Count, missingCount = missing.Count;
+        extra = ByLayer(extra, tensors.ToDictionary(t => t.Name, t => t.Value.shape), $"the file has tensors {{0}}, which {modelName} does not have");
+        missing = ByLayer(missing, names.Pairs.ToDictionary(p => p.PyTorch, p => state[p.Course].shape), $"the file lacks tensors {{0}}, which {modelName} expects");
+        var problems = extra.Concat(missing).Concat(misfit).ToList();
         if (problems.Count == 0) return;
 
         var shown = string.Join("; ", problems.Take(5).Select(p => p.Text));
-        var more = problems.Count > 5 ? $"; and {problems.Count - 5} more problem(s)" : "";
+        var more = problems.Count > 5 ? $"; and {problems.Count - 5} more" : "";
+        var counts = extraCount + missingCount + misfit.Count > 1 ? $" ({extraCount} tensors extra, {missingCount} missing, {misfit.Count} of another shape or type)" : "";
         throw new PyTorchWeightsException(path,
-            $"'{path}' does not fit {modelName}: {shown}{more}. The file's names were read as {names.Description}; this {modelName} " +
+            $"'{path}' does not fit {modelName}{counts}: {shown}{more}. The file's names were read as {names.Description}; this {modelName} " +
             $"matches {names.Counterpart}. Build the {modelName} the file was saved from (or pass PyTorchNames for another naming); the model is unchanged.")
         { Tensor = problems[0].Tensor, DoesNotFit = true };
+    }
+
+    /// <summary>Several tensors of one layer (encoder.2.0.weight, encoder.2.0.bias) as one problem: 'encoder.2.0.{weight [..], bias [..]}'.</summary>
+    static List<(string Tensor, string Text)> ByLayer(List<(string Tensor, string Text)> problems, Dictionary<string, long[]> shapes, string format)
+    {
+        var result = new List<(string, string)>();
+        foreach (var layer in problems.GroupBy(p => p.Tensor.Contains('.') ? p.Tensor[..p.Tensor.LastIndexOf('.')] : ""))
+        {
+            var list = layer.ToList();
+            if (list.Count == 1) { result.Add(list[0]); continue; }
+            var parts = list.Select(p => $"{p.Tensor[(layer.Key.Length + 1)..]} {Shapes.Text(shapes[p.Tensor])}");
+            result.Add((list[0].Tensor, string.Format(format, $"'{layer.Key}.{{{string.Join(", ", parts)}}}'")));
+        }
+        return result;
+    }
+
+    /// <summary>Tensor names in reading order: segment by segment, numbers by value (encoder.2 before encoder.10).</summary>
+    internal static int CompareNames(string a, string b)
+    {
+        var x = a.Split('.');
+        var y = b.Split('.');
+        for (int i = 0; i < Math.Min(x.Length, y.Length); i++)
+        {
+            int c = long.TryParse(x[i], out var m) && long.TryParse(y[i], out var n) ? m.CompareTo(n) : string.CompareOrdinal(x[i], y[i]);
+            if (c != 0) return c;
+        }
+        return x.Length.CompareTo(y.Length);
     }
 
     static string RequireFile(string path)

@@ -21,8 +21,12 @@ namespace AeLab.Models;
 /// </remarks>
 public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
 {
-    readonly Linear fc1, fcMu, fcLogvar, fc4, fc5;
-    readonly ModuleList<Linear> encoderHidden = new(), decoderHidden = new();
+    // Declared in the order the data flows, which is the order of the state_dict's tensors.
+    readonly Linear fc1;
+    readonly ModuleList<Linear> encoderHidden = new();
+    readonly Linear fcMu, fcLogvar, fc4;
+    readonly ModuleList<Linear> decoderHidden = new();
+    readonly Linear fc5;
     readonly long[] _imageShape;
     readonly int[] _hidden;
 
