@@ -2,7 +2,6 @@ using System.Collections;
 using System.IO.Compression;
 using System.Text;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace AeLab.Interop;
@@ -85,7 +84,7 @@ public static class PyTorchWeights
         var temp = full + ".tmp";
         try
         {
-            using (var f = File.Create(temp)) PyTorchPickler.PickleStateDict(f, dict);
+            using (var f = File.Create(temp)) PyBridge.Pickle(f, dict);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -150,7 +149,7 @@ public static class PyTorchWeights
         try
         {
             using var stream = File.OpenRead(full);
-            dict = PyTorchUnpickler.UnpickleStateDict(stream);
+            dict = PyBridge.Unpickle(stream);
         }
         catch (InvalidCastException e)
         {
@@ -158,7 +157,7 @@ public static class PyTorchWeights
                 $"'{full}' holds something other than a dictionary of tensors (a single tensor, a list or an object): it is not a state_dict. " +
                 "In Python save the model's weights with torch.save(model.state_dict(), 'weights.pth').", e);
         }
-        catch (Exception e) when (e is NotImplementedException or Razorvine.Pickle.PickleException or InvalidOperationException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is NotImplementedException or InvalidOperationException or InvalidDataException or ArgumentException || e.GetType().FullName == "Razorvine.Pickle.PickleException")
         {
             throw new PyTorchWeightsException(full,
                 $"'{full}' is a torch.save file, but it could not be read as a state_dict ({e.Message}). " +
