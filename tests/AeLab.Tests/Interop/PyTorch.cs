@@ -9,15 +9,16 @@ namespace AeLab.Tests.Interop;
 /// <summary>Debian's PyTorch (python3-torch, run with /usr/bin/python3) and the seed models script next to this file.</summary>
 static class PyTorch
 {
-    public const string Python = "/usr/bin/python3";
+    /// <summary>/usr/bin/python3 (Debian's, not a pyenv python first on PATH), or the interpreter AELAB_PYTORCH_PYTHON names.</summary>
+    public static readonly string Python = Environment.GetEnvironmentVariable("AELAB_PYTORCH_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
     static readonly Lazy<string?> missing = new(() =>
     {
-        if (!File.Exists(Python)) return $"{Python} does not exist: install Debian's python3-torch (bash lib/setup.sh --tests)";
+        if (!File.Exists(Python)) return $"{Python} does not exist: install Debian's python3-torch (bash lib/setup.sh --tests) to run the PyTorch round trips";
         try
         {
             var (code, _, err) = RunRaw("-c", "import torch");
-            return code == 0 ? null : $"{Python} cannot import torch ({err.Trim().Split('\n').Last()}): install Debian's python3-torch (bash lib/setup.sh --tests)";
+            return code == 0 ? null : $"{Python} cannot import torch ({err.Trim().Split('\n').Last()}): install Debian's python3-torch (bash lib/setup.sh --tests) to run the PyTorch round trips";
         }
         catch (Exception e) { return $"{Python} did not run ({e.Message})"; }
     });
