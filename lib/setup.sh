@@ -28,6 +28,8 @@ if [ "$want_tests" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
   # The executed .ipynb is validated and converted by Jupyter's own tools.
   /usr/bin/python3 -c 'import nbformat, nbconvert' 2>/dev/null || packages+=(python3-nbformat python3-nbconvert)
+  # The PyTorch weight round trips build the course material's models in Debian's PyTorch.
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch)
 fi
 if [ "$want_bench" = 1 ]; then
   /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch)

@@ -11,10 +11,24 @@ namespace AeLab.Models;
 /// h → 128 → 784 logits. Bernoulli likelihood: the reconstruction term is binary cross-entropy on the
 /// logits summed over the pixels of an image, so loss = −ELBO in nats per image.
 /// </summary>
+/// <remarks>
+/// <c>hiddenLayers</c> gives more than one hidden layer per side (the decoder mirrors the encoder) and
+/// <c>leakySlope</c> a LeakyReLU in place of ReLU: <c>hiddenLayers: [64, 32], leakySlope: 0.2</c> on 256 inputs
+/// with h = 2 is the "VAE series" notes' network (256 → 64 → 32 → 2, decoder 2 → 32 → 64 → 256), whose
+/// PyTorch weights <c>AeLab.Interop.PyTorchWeights</c> loads. The layers beyond the first of each side are
+/// <c>encoderHidden.i</c> and <c>decoderHidden.i</c>; the default network has none, so its tensor names stay
+/// fc1, fcMu, fcLogvar, fc4, fc5.
+/// </remarks>
 public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
 {
-    readonly Linear fc1, fcMu, fcLogvar, fc4, fc5;
+    // Declared in the order the data flows, which is the order of the state_dict's tensors.
+    readonly Linear fc1;
+    readonly ModuleList<Linear> encoderHidden = new();
+    readonly Linear fcMu, fcLogvar, fc4;
+    readonly ModuleList<Linear> decoderHidden = new();
+    readonly Linear fc5;
     readonly long[] _imageShape;
+    readonly int[] _hidden;
 
     /// <summary>Size of the latent code h.</summary>
     public int LatentSize { get; }
@@ -26,38 +40,69 @@ public sealed class MlpVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Weight of the KL term (1 = the true ELBO; other values give a β-VAE).</summary>
     public double KlWeight { get; set; } = 1.0;
 
+    /// <summary>Widths of the encoder's hidden layers, input side first (the decoder's are the same, reversed).</summary>
+    public int[] HiddenLayers => _hidden.ToArray();
+
+    /// <summary>The activations' slope below zero: 0 is ReLU (the course's), 0.2 the notes' LeakyReLU(0.2).</summary>
+    public double LeakySlope { get; }
+
     /// <param name="latentSize">h: 10 in the source notebook, 2 to draw the latent space.</param>
     /// <param name="hidden">Width of the single hidden layer on each side (128 in the source).</param>
     /// <param name="imageShape">Shape of one input, [C, H, W]; default Fashion-MNIST's [1, 28, 28].</param>
-    public MlpVae(int latentSize = 10, int hidden = 128, long[]? imageShape = null) : base(nameof(MlpVae))
+    /// <param name="hiddenLayers">Several hidden layers instead of one, input side first (replaces <paramref name="hidden"/>).</param>
+    /// <param name="leakySlope">0 for ReLU, else LeakyReLU with this slope.</param>
+    public MlpVae(int latentSize = 10, int hidden = 128, long[]? imageShape = null, int[]? hiddenLayers = null, double leakySlope = 0)
+        : base(nameof(MlpVae))
     {
         if (latentSize < 1) throw new ArgumentOutOfRangeException(nameof(latentSize), latentSize, "latentSize must be at least 1.");
         if (hidden < 1) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "hidden must be at least 1.");
+        if (hiddenLayers is { Length: 0 } || hiddenLayers?.Any(w => w < 1) == true)
+            throw new ArgumentException($"hiddenLayers must list one or more positive widths; got [{string.Join(", ", hiddenLayers)}].", nameof(hiddenLayers));
+        if (leakySlope < 0 || double.IsNaN(leakySlope)) throw new ArgumentOutOfRangeException(nameof(leakySlope), leakySlope, "leakySlope must be 0 (ReLU) or positive.");
         _imageShape = imageShape ?? new long[] { 1, 28, 28 };
+        _hidden = hiddenLayers?.ToArray() ?? new[] { hidden };
+        LeakySlope = leakySlope;
         long inputDim = _imageShape.Aggregate(1L, (a, b) => a * b);
         LatentSize = latentSize;
-        fc1 = Linear(inputDim, hidden);
-        fcMu = Linear(hidden, latentSize);
-        fcLogvar = Linear(hidden, latentSize);
-        fc4 = Linear(latentSize, hidden);
-        fc5 = Linear(hidden, inputDim);
+        int first = _hidden[0], last = _hidden[^1];
+        fc1 = Linear(inputDim, first);
+        for (int i = 1; i < _hidden.Length; i++) encoderHidden.Add(Linear(_hidden[i - 1], _hidden[i]));
+        fcMu = Linear(last, latentSize);
+        fcLogvar = Linear(last, latentSize);
+        fc4 = Linear(latentSize, last);
+        for (int i = _hidden.Length - 1; i > 0; i--) decoderHidden.Add(Linear(_hidden[i], _hidden[i - 1]));
+        fc5 = Linear(first, inputDim);
         RegisterComponents();
+    }
+
+    Tensor Activate(Tensor x) => LeakySlope == 0 ? nn.functional.relu(x) : nn.functional.leaky_relu(x, LeakySlope);
+
+    /// <summary>A linear layer and the activation, disposing the layer's output.</summary>
+    Tensor Layer(Linear layer, Tensor x)
+    {
+        using var y = layer.forward(x);
+        return Activate(y);
     }
 
     /// <summary>The approximate posterior q(z|x) = N(μ, diag exp(logvar)).</summary>
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)
     {
         Expect.FlatBatch(x, _imageShape, nameof(MlpVae), nameof(x), "images");
-        using var h = nn.functional.relu(fc1.forward(x.flatten(1)));
-        return (fcMu.forward(h), fcLogvar.forward(h));
+        using var flat = x.flatten(1);
+        var h = Layer(fc1, flat);
+        foreach (var layer in encoderHidden)
+            using (h) h = Layer(layer, h);
+        using (h) return (fcMu.forward(h), fcLogvar.forward(h));
     }
 
     /// <summary>Decoder output before the sigmoid, flat [N, C·H·W].</summary>
     public Tensor DecodeLogits(Tensor z)
     {
         Expect.FlatBatch(z, LatentShape, nameof(MlpVae), nameof(z), "codes");
-        using var h = nn.functional.relu(fc4.forward(z.flatten(1)));
-        return fc5.forward(h);
+        var h = Layer(fc4, z);
+        foreach (var layer in decoderHidden)
+            using (h) h = Layer(layer, h);
+        using (h) return fc5.forward(h);
     }
 
     /// <summary>The posterior mean μ: the code a VAE gives an input.</summary>

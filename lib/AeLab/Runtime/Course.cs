@@ -68,6 +68,16 @@ static class Course
         return Path.Combine(LessonFolder("checkpoints", lesson), file);
     }
 
+    /// <summary>A lesson's own file beside its checkpoints: notebooks/checkpoints/&lt;lesson&gt;[/smoke]/&lt;fileName&gt; (git-ignored),
+    /// e.g. weights a learner brings from PyTorch. <paramref name="lesson"/> is the lesson's file name without .dib.</summary>
+    public static string LessonFile(string lesson, string fileName)
+    {
+        Require(lesson, fileName, "LessonFile(\"08-conv-vae-pokemon\", \"vae_model.pth\")");
+        if (fileName.IndexOfAny(new[] { '/', '\\' }) >= 0)
+            throw new ArgumentException($"'{fileName}' is not a file name: give the name only, e.g. Course.LessonFile(\"08-conv-vae-pokemon\", \"vae_model.pth\").", nameof(fileName));
+        return Path.Combine(LessonFolder("checkpoints", lesson), fileName);
+    }
+
     /// <summary>Where a lesson's training logs go (TensorBoard events, metrics.csv): notebooks/runs/&lt;lesson&gt;[/smoke][/&lt;name&gt;].</summary>
     public static string Runs(string lesson, string? name = null)
     {

@@ -46,6 +46,22 @@ public class PokemonTests
     }
 
     [Fact]
+    public void One_image_is_the_one_the_split_holds_at_that_index()
+    {
+        Lab.Init();
+        using var root = new TempDir();
+        Directory.CreateDirectory(root["16"]);
+        var colours = new[] { SKColors.Red, SKColors.Lime, SKColors.Blue };
+        for (int i = 1; i <= 3; i++) File.WriteAllBytes(Path.Combine(root["16"], $"{i:000}.png"), TestFiles.Png(16, 16, colours[i - 1]));
+        using var all = Pokemon.Load(8, "all", root.Path);
+        using var one = Pokemon.LoadOne(2, 8, "all", root.Path);
+        Assert.Equal(new long[] { 1, 3, 8, 8 }, one.shape);
+        Assert.True(one[0].equal(all.Images[2]).all().item<bool>());
+        Assert.Equal(1f, one[0, 2].mean().item<float>(), 3); // blue
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pokemon.LoadOne(3, 8, "all", root.Path));
+    }
+
+    [Fact]
     public void Not_built_tells_the_command()
     {
         using var root = new TempDir();

@@ -178,6 +178,7 @@ public class CheckpointTests : IDisposable
             Environment.SetEnvironmentVariable(Lab.SmokeVariable, "1");
             Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "01-autoencoder", "smoke", "mlp.ckpt"), Course.Checkpoint("01-autoencoder", "mlp"));
             Assert.EndsWith(Path.Combine("notebooks", "runs", "01-autoencoder", "smoke", "beta-0.1"), Course.Runs("01-autoencoder", "beta-0.1"));
+            Assert.EndsWith(Path.Combine("notebooks", "checkpoints", "08-conv-vae-pokemon", "smoke", "vae_model.pth"), Course.LessonFile("08-conv-vae-pokemon", "vae_model.pth"));
             Environment.SetEnvironmentVariable(Lab.SmokeVariable, "yes");
             Assert.True(Course.Smoke);
 
@@ -192,6 +193,7 @@ public class CheckpointTests : IDisposable
         }
         Assert.Throws<ArgumentException>(() => Course.Checkpoint("notebooks/01-autoencoder.dib", "mlp"));
         Assert.Throws<ArgumentException>(() => Course.Checkpoint("01-autoencoder", " "));
+        Assert.Throws<ArgumentException>(() => Course.LessonFile("08-conv-vae-pokemon", "../vae_model.pth"));
     }
 
     /// <summary>Passes writes through until <c>failAfter</c> bytes, then fails like a full disk (errno ENOSPC), or with
