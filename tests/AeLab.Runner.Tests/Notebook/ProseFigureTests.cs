@@ -19,6 +19,8 @@ public class ProseFigureTests
         ("00", "10.0", "the .NET SDK feature band global.json asks for"),
         ("01", "0.012", "the course's test-MSE target for the MLP autoencoder"),
         ("04", "2.10", "the libtorch version whose few-channel convolutions the library works around"),
+        ("06", "2.9", "KL(N(0, 3²) ‖ N(0, 1)) = ½(8 − ln 9), the closed form at the wide edge of the lesson's σ plot"),
+        ("06", "2.5", "KL(N(0, 0.05²) ‖ N(0, 1)) = ½(ln 400 − 399/400), the closed form at the narrow edge of that plot"),
         ("09", "0.25", "the commitment weight of the VQ-VAE loss (γ here, β in the paper)"),
         ("09", "0.99", "the EMA codebook's decay λ"),
         ("11", "0.25", "β, the commitment weight of the VQ-GAN's quantiser"),
