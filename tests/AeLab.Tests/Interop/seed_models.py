@@ -23,6 +23,7 @@ Commands (every file is a state_dict: .pth by torch.save, .safetensors written b
 Output: one JSON line on stdout.
 """
 import json
+import os
 import struct
 import sys
 import warnings
@@ -30,40 +31,23 @@ import warnings
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from models import ConvVae as BenchConvVae  # noqa: E402  (tests/bench/models.py)
+
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")  # InstanceNorm1d(4096) on [B, 4096] warns that num_features is unused
 
 
 # --- seed 000: the Pokemon tutorial's convolutional VAE ------------------------------------------------
-class ConvVae(nn.Module):
+class ConvVae(BenchConvVae):
+    """The benchmark's twin (tests/bench/models.py) is this network with the tutorial's names; only the
+    constructor's argument names and the outputs the round trips compare are added here."""
+
     def __init__(self, in_channels=3, latent_dim=4):
-        super().__init__()
-        self.encoder = nn.Sequential(self._down(in_channels, 64), self._down(64, 128), self._down(128, 256))
-        self.fc_mu = nn.Conv2d(256, latent_dim, 1)
-        self.fc_var = nn.Conv2d(256, latent_dim, 1)
-        self.decoder_input = nn.ConvTranspose2d(latent_dim, 256, 1)
-        self.decoder = nn.Sequential(self._up(256, 128), self._up(128, 64), self._up(64, in_channels))
-        self.sigmoid = nn.Sigmoid()
-        self.tanh = nn.Tanh()
-
-    @staticmethod
-    def _down(cin, cout):
-        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=2, padding=1), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2))
-
-    @staticmethod
-    def _up(cin, cout):
-        return nn.Sequential(nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1),
-                             nn.BatchNorm2d(cout), nn.LeakyReLU(0.2))
-
-    def encode(self, x):
-        h = self.encoder(x)
-        return self.fc_mu(h), self.fc_var(h)
-
-    def decode(self, z):
-        return self.tanh(self.decoder(self.decoder_input(z)))
+        super().__init__(in_channels=in_channels, latent=latent_dim)
 
     def outputs(self, x):
-        mu, logvar = self.encode(x)
+        mu, logvar = self.encode_distribution(x)
         return {"mu": mu, "logvar": logvar, "reconstruction": self.decode(mu)}
 
 
