@@ -48,6 +48,25 @@ public class RealToolLessonsTests
         ExerciseOutputs.AssertAllRight(outDir, lessons.Where(l => !Path.GetFileName(l).StartsWith("00-", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void A_cell_that_outlasts_its_timeout_in_the_tool_ends_the_lesson_with_a_message_naming_the_cell()
+    {
+        var dir = Repo.TempDir();
+        var dib = Path.Combine(dir, "slow.dib");
+        File.WriteAllText(dib, "#!csharp\n\n1 + 1\n\n#!csharp\n\nSystem.Threading.Thread.Sleep(120_000);\n\n#!csharp\n\n\"never runs\"\n");
+        var notebook = JupyterCopy.Write(dib, dir);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = Assert.Single(DotnetInteractive.Execute([notebook], Repo.TempDir(), new Dictionary<string, string?>(), TextWriter.Null,
+            cellTimeout: TimeSpan.FromSeconds(10)));
+        Assert.False(run.Ok);
+        Assert.Equal(1, run.Cell);
+        Assert.StartsWith("a cell did not finish within 10 s", run.Error);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed}");
+        var cells = NotebookOutputs.Read(run.Ipynb);
+        Assert.Equal(1, cells[0].ExecutionCount);
+        Assert.Null(cells[2].ExecutionCount);
+    }
+
     static List<DotnetInteractive.NotebookRun> Run(List<string> notebooks, string outDir, Dictionary<string, string?> environment)
     {
         foreach (var v in new[] { "AELAB_TRAIN", "AELAB_SHIPPED", "AELAB_EXPORT_WEIGHTS", "AELAB_SEED" }) environment.TryAdd(v, null);
@@ -70,7 +89,7 @@ public class RealToolLessonsTests
             if (!run.Ok)
             {
                 var at = run.Cell is { } i ? Where(i) : "before its first cell";
-                problems.Add($"{run.Name}: failed at {at}: {Shorten(run.Error)}");
+                problems.Add($"{run.Name}: failed at {at}: {Shorten(run.Error)}\nthe kernel process's last lines:\n{run.KernelLogTail()}");
                 continue;
             }
             var cells = NotebookOutputs.Read(run.Ipynb);

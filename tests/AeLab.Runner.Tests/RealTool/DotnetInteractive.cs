@@ -45,15 +45,23 @@ static class DotnetInteractive
 
     /// <summary>One notebook's execution: whether every cell ran, the failure, the failing cell's index, times, display messages.</summary>
     public sealed record NotebookRun(string Name, string Ipynb, bool Ok, string? Error, int? Cell, double Seconds,
-        IReadOnlyDictionary<int, double> CellSeconds, IReadOnlyList<Display> Displays);
+        IReadOnlyDictionary<int, double> CellSeconds, IReadOnlyList<Display> Displays, string KernelLog)
+    {
+        /// <summary>The last lines the kernel process wrote to its stdout and stderr.</summary>
+        public string KernelLogTail(int lines = 15) =>
+            File.Exists(KernelLog) ? string.Join("\n", File.ReadLines(KernelLog).Where(l => l.Trim().Length > 0).TakeLast(lines)) : "";
+    }
 
     /// <summary>
     /// Executes <paramref name="notebooks"/> one after another, each in a fresh kernel started in <see cref="KernelFolder"/>,
     /// writing the executed copies to <paramref name="outDir"/>; <paramref name="environment"/> is added to the kernel's
-    /// environment (null removes a variable). <paramref name="log"/> gets one line per notebook as it finishes.
+    /// environment (null removes a variable). <paramref name="log"/> gets one line per notebook as it finishes. Each cell
+    /// may run <paramref name="cellTimeout"/> (default <see cref="CellTimeout"/>); one that runs longer ends its notebook's run.
     /// </summary>
-    public static List<NotebookRun> Execute(IReadOnlyList<string> notebooks, string outDir, IDictionary<string, string?> environment, TextWriter log)
+    public static List<NotebookRun> Execute(IReadOnlyList<string> notebooks, string outDir, IDictionary<string, string?> environment, TextWriter log,
+        TimeSpan? cellTimeout = null)
     {
+        var timeout = cellTimeout ?? CellTimeout;
         var script = Path.Combine(Repo.Root, "tests", "AeLab.Runner.Tests", "RealTool", "jupyter_run.py");
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -61,7 +69,7 @@ static class DotnetInteractive
             ArgumentList =
             {
                 script, "--kernelspecs", Kernelspecs, "--cwd", KernelFolder, "--out", outDir,
-                "--timeout", ((int)CellTimeout.TotalSeconds).ToString(), "--startup-timeout", ((int)StartupTimeout.TotalSeconds).ToString(),
+                "--timeout", ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(), "--startup-timeout", ((int)StartupTimeout.TotalSeconds).ToString(),
             },
         };
         foreach (var n in notebooks) psi.ArgumentList.Add(n);
@@ -76,7 +84,7 @@ static class DotnetInteractive
         });
         var readOut = Task.Run(() => { while (p.StandardOutput.ReadLine() is { } l) log.WriteLine(l); });
         // Each cell has its own timeout inside; this only catches the driver itself hanging.
-        var limit = TimeSpan.FromTicks((StartupTimeout + CellTimeout).Ticks * Math.Max(1, notebooks.Count)) + TimeSpan.FromMinutes(5);
+        var limit = TimeSpan.FromTicks((StartupTimeout + timeout).Ticks * Math.Max(1, notebooks.Count)) + TimeSpan.FromMinutes(5);
         if (!p.WaitForExit(limit))
         {
             p.Kill(entireProcessTree: true);
@@ -102,7 +110,8 @@ static class DotnetInteractive
                 r.GetProperty("seconds").GetDouble(),
                 r.GetProperty("cells").EnumerateArray().ToDictionary(c => c.GetProperty("index").GetInt32(), c => c.GetProperty("seconds").GetDouble()),
                 r.GetProperty("displays").EnumerateArray().Select(d => new Display(d.GetProperty("cell").GetInt32(), d.GetProperty("type").GetString()!,
-                    d.GetProperty("id").ValueKind == JsonValueKind.String ? d.GetProperty("id").GetString() : null)).ToList()));
+                    d.GetProperty("id").ValueKind == JsonValueKind.String ? d.GetProperty("id").GetString() : null)).ToList(),
+                Path.Combine(outDir, name + ".kernel.log")));
         }
         return runs;
     }

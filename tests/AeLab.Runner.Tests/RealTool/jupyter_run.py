@@ -9,7 +9,8 @@ install --path DIR/kernels`); Jupyter looks there first and nowhere in the user'
 kernelspec the user registered. --cwd: the kernel's working folder (the course's jupyter/ folder, where the lessons'
 #r "../lib/bin/AeLab.dll" resolves and `dotnet interactive` finds the repository's tool manifest).
 
-Per notebook it writes OUT/<name>.ipynb (executed, as far as it got) and OUT/<name>.json:
+Per notebook it writes OUT/<name>.ipynb (executed, as far as it got), OUT/<name>.kernel.log (the kernel process's
+stdout and stderr) and OUT/<name>.json:
   {"ok": bool, "error": str|null, "cell": index of the cell that failed or null, "seconds": float,
    "cells": [{"index", "seconds"}],
    "displays": [{"cell", "type", "id"}]}   every display_data / update_display_data / execute_result message's display_id
@@ -67,8 +68,10 @@ def main():
         client.on_cell_start = lambda cell, cell_index: setattr(client, "current", cell_index)
         clock = time.monotonic()
         error = None
+        # The kernel's own output (its web host's start-up lines, native messages) goes to OUT/<name>.kernel.log.
+        kernel_log = open(os.path.join(a.out, name + ".kernel.log"), "w")
         try:
-            client.execute()
+            client.execute(stdout=kernel_log, stderr=kernel_log)
         except CellTimeoutError as e:
             error = f"a cell did not finish within {a.timeout:.0f} s: {first_line(e)}"
         except CellExecutionError as e:
@@ -77,6 +80,8 @@ def main():
             error = f"the kernel died: {e}"
         except RuntimeError as e:   # kernel did not start within the startup timeout, and the like
             error = f"{type(e).__name__}: {e}"
+        finally:
+            kernel_log.close()
         seconds = time.monotonic() - clock
         cells = []
         for i, cell in enumerate(nb.cells):
