@@ -30,6 +30,8 @@ if [ "$want_tests" = 1 ]; then
   /usr/bin/python3 -c 'import nbformat, nbconvert' 2>/dev/null || packages+=(python3-nbformat python3-nbconvert)
   # The PyTorch weight round trips build the course material's models in Debian's PyTorch.
   /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch)
+  # Every lesson also runs in the dotnet-interactive tool, driven by Jupyter's own client as Jupyter Notebook drives it.
+  /usr/bin/python3 -c 'import nbclient, jupyter_client' 2>/dev/null || packages+=(python3-nbclient python3-jupyter-client)
 fi
 if [ "$want_bench" = 1 ]; then
   /usr/bin/python3 -c 'import torch' 2>/dev/null || packages+=(python3-torch)
@@ -65,6 +67,13 @@ fi
 if [ -f "$root/data/emoji.sh" ]; then
   step "emoji artwork"
   bash "$root/data/emoji.sh"
+fi
+
+# --- the dotnet-interactive tool ------------------------------------------------------------------
+# The kernel process VS Code's Polyglot Notebooks and Jupyter start, at the version .config/dotnet-tools.json names.
+if [ -f "$root/.config/dotnet-tools.json" ]; then
+  step "dotnet-interactive (local tool)"
+  (cd "$root" && dotnet tool restore >/dev/null)
 fi
 
 # --- the library ------------------------------------------------------------------------------

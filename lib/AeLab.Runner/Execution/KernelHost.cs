@@ -40,6 +40,12 @@ public static class KernelHost
                 case DiagnosticsProduced p:
                     foreach (var d in p.Diagnostics.Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
                         diagnostics.Add($"{d.LinePositionSpan.Start.Line}\t{d.Code}: {d.Message}");
+                    // Warnings and infos reach the learner as the tool's Jupyter front end shows them: as stderr, spaced
+                    // out (its ExecuteRequestHandler). Errors go into the failure report instead, with their file lines.
+                    var shown = p.Diagnostics.Zip(p.FormattedDiagnostics)
+                        .Where(x => x.First.Severity != Microsoft.CodeAnalysis.DiagnosticSeverity.Error).Select(x => x.Second.Value).ToList();
+                    if (shown.Count > 0)
+                        send(new Message { T = "stream", Cell = current, Name = "stderr", Text = "\n" + string.Join("\n\n", shown) + "\n\n" });
                     break;
                 case ErrorProduced x:
                     send(new Message { T = "stream", Cell = current, Name = "stderr", Text = x.Message + "\n" }); break;

@@ -63,6 +63,7 @@ public static class Lab
     /// <param name="device">"cpu", "cuda" or null/"auto" (default AELAB_DEVICE, else CUDA when available).</param>
     public static LabEnvironment Init(long seed = 0, int? threads = null, string? device = null)
     {
+        KernelWarnings.Quiet();   // in a notebook kernel: no CS1701 from TorchSharp's .NET 8 references (see there why)
         NativeLoader.EnsureLoaded();
         _device = ChooseDevice(device ?? Environment.GetEnvironmentVariable(DeviceVariable));
         int n = threads ?? ParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable)) ?? Environment.ProcessorCount;

@@ -109,6 +109,18 @@ public class KernelTests
     }
 
     [Fact]
+    public void A_compiler_warning_shows_under_its_cell_as_stderr_as_the_tool_shows_it()
+    {
+        // The dotnet-interactive tool's Jupyter front end prints a cell's warnings and infos to stderr; so does the runner,
+        // and the lesson tests fail on any such line.
+        var results = Run(Temp("warn.dib", "#!csharp\n\n#warning from the fixture\n1 + 1\n"));
+        Assert.Null(results[0].Error);
+        var stderr = Assert.Single(results[0].Outputs, o => o.Kind == "stream" && o.Data["name"] == "stderr");
+        Assert.Equal("\n(1,10): warning CS1030: #warning: 'from the fixture'\n\n", stderr.Text);
+        Assert.Contains(results[0].Outputs, o => o.Kind == "execute_result");
+    }
+
+    [Fact]
     public void A_kernel_process_that_ends_mid_cell_fails_that_cell_with_its_exit_code()
     {
         var results = Run(Repo.Fixture("crash.dib"));

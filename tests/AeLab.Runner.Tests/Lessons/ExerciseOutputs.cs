@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AeLab.Runner.Notebook;
 
 namespace AeLab.Runner.Tests.Lessons;
 
@@ -25,6 +26,39 @@ static class ExerciseOutputs
             found[Path.GetFileNameWithoutExtension(path)] = cells;
         }
         return found;
+    }
+
+    /// <summary>
+    /// The lessons as shipped hold placeholders: every exercise's check in the executed notebooks of
+    /// <paramref name="outDir"/> must say "not answered yet" (or "not yet"), never "right".
+    /// </summary>
+    public static void AssertNotAnswered(string outDir, IEnumerable<string> lessons)
+    {
+        var exercises = Read(outDir);
+        foreach (var path in lessons)
+            foreach (var id in Lesson.Load(path).Cells.Select(Lesson.ExerciseId).OfType<string>())
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                var text = Assert.Single(exercises[name], e => e.Id == id).Text;
+                Assert.True(text.Contains($"○ {id} not answered yet") || text.Contains($"✗ {id} not yet"),
+                    $"{name}: exercise {id} as shipped should report \"not answered yet\"; it printed:\n{text}");
+                Assert.DoesNotContain($"✓ {id} right", text);
+            }
+    }
+
+    /// <summary>With the solutions in place, every exercise's check in the executed notebooks of <paramref name="outDir"/> says "right".</summary>
+    public static void AssertAllRight(string outDir, IEnumerable<string> lessons)
+    {
+        var exercises = Read(outDir);
+        foreach (var path in lessons)
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            foreach (var id in Lesson.Load(path).Cells.Select(Lesson.ExerciseId).OfType<string>())
+            {
+                var text = Assert.Single(exercises[name], e => e.Id == id).Text;
+                Assert.True(text.Contains($"✓ {id} right"), $"{name}: exercise {id} with its solution printed:\n{text}");
+            }
+        }
     }
 
     static string Output(JsonElement output) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AeLab.Runner.Notebook;
 
 namespace AeLab.Runner.Tests.Lessons;
@@ -81,28 +80,10 @@ public class ExercisesTests
     [Fact]
     public void Every_lesson_passes_every_check_with_the_solutions_in_strict_mode()
     {
-        Assert.True(Repo.LibraryBuilt, "lib/bin/AeLab.dll is missing: run `dotnet build lib/AeLab` first");
-        var outDir = Repo.TempDir();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { typeof(LessonRunner).Assembly.Location, "--smoke", "--solutions", Solutions, "--out", outDir, Notebooks },
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root,
-            Environment = { ["AELAB_EXERCISES"] = "strict" },
-        };
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"the lessons with their solutions failed (exit {p.ExitCode}):\n{output}\n{err.Result}");
-        var exercises = ExerciseOutputs.Read(outDir);
-        foreach (var path in CourseLessons())
-        {
-            var name = Path.GetFileNameWithoutExtension(path);
-            foreach (var (id, _) in Exercises(path))
-            {
-                var text = Assert.Single(exercises[name], e => e.Id == id).Text;
-                Assert.True(text.Contains($"✓ {id} right"), $"{name}: exercise {id} with its solution printed:\n{text}");
-            }
-        }
+        var run = RunnerRuns.Solved;
+        Assert.True(run.ExitCode == 0, $"the lessons with their solutions failed (exit {run.ExitCode}):\n{run.Output}");
+        var outDir = run.OutDir;
+        NotebookOutputs.AssertNoCompilerDiagnostics(outDir, "of the runner's run with the solutions");
+        ExerciseOutputs.AssertAllRight(outDir, CourseLessons());
     }
 }
