@@ -49,6 +49,20 @@ public class RealToolLessonsTests
     }
 
     [Fact]
+    public void A_learners_mistakes_come_back_as_exceptions_in_the_dotnet_interactive_tool_and_the_session_lives_on()
+    {
+        Assert.True(Repo.LibraryBuilt, "lib/bin/AeLab.dll is missing: run `bash lib/setup.sh` first");
+        // The fixture references the library from the fixtures folder; the tool's kernel runs in the Jupyter folder.
+        var dir = Repo.TempDir();
+        var dib = Path.Combine(dir, "mistakes.dib");
+        File.WriteAllText(dib, File.ReadAllText(Repo.Fixture("mistakes.dib")).Replace("#r \"../../../lib/bin/AeLab.dll\"", "#r \"../lib/bin/AeLab.dll\""));
+        var run = Assert.Single(DotnetInteractive.Execute([JupyterCopy.Write(dib, dir)], Repo.TempDir(), new Dictionary<string, string?>(), TextWriter.Null));
+        Assert.True(run.Ok, $"{run.Error}\n{run.KernelLogTail()}");
+        AeLab.Runner.Tests.Execution.Mistakes.Check(NotebookOutputs.Read(run.Ipynb)
+            .Select(c => string.Concat(c.Outputs.Where(o => o.Type == "stream").Select(o => o.Text)).Trim()).ToList());
+    }
+
+    [Fact]
     public void A_cell_that_outlasts_its_timeout_in_the_tool_ends_the_lesson_with_a_message_naming_the_cell()
     {
         var dir = Repo.TempDir();
