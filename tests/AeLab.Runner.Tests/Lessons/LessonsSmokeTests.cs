@@ -31,7 +31,8 @@ public class LessonsSmokeTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"lesson smoke run failed (exit {p.ExitCode}):\n{output}\n{err.Result}");
 
-        // The exercises as shipped hold placeholders: each check must say "not answered yet" (or "not yet"), never "right".
+        // The exercises as shipped hold placeholders: each check must say "not answered yet" (or "not yet"), never "right",
+        // and show no hint before an attempt.
         var exercises = ExerciseOutputs.Read(outDir);
         foreach (var path in lessons)
             foreach (var id in Lesson.Load(path).Cells.Select(Lesson.ExerciseId).OfType<string>())
@@ -41,6 +42,7 @@ public class LessonsSmokeTests
                 Assert.True(text.Contains($"○ {id} not answered yet") || text.Contains($"✗ {id} not yet"),
                     $"{name}: exercise {id} as shipped should report \"not answered yet\"; it printed:\n{text}");
                 Assert.DoesNotContain($"✓ {id} right", text);
+                Assert.False(text.Contains("Hint", StringComparison.Ordinal), $"{name}: exercise {id} as shipped shows a hint before any attempt:\n{text}");
             }
     }
 }
