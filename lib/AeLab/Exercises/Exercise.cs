@@ -11,9 +11,13 @@ namespace AeLab.Exercises;
 /// returns an <see cref="ExerciseResult"/> the notebook shows as one line:
 /// <c>✓ 01.1 right: …</c>, <c>✗ 01.1 not yet: &lt;what is wrong&gt; Hint: …</c>, or, while the placeholder
 /// <see cref="Todo{T}"/> is still there (or the function to implement still throws
-/// <see cref="NotImplementedException"/>), <c>○ 01.1 not answered yet: … Hint: …</c>.
+/// <see cref="NotImplementedException"/>), <c>○ 01.1 not answered yet: …</c>.
 /// </summary>
 /// <remarks>
+/// <para><b>Hints.</b> A lesson's check passes no hint: the hints live in <see cref="Hints"/>, keyed by the exercise's
+/// id. Nothing of them shows before an attempt; the first wrong answer to an exercise prints its first hint, the second
+/// and every later one (counted per id for the life of the process, that is the notebook session) its fuller hint where
+/// it has one. The optional <c>hint:</c> argument replaces the registered hint, for exercises outside the course.</para>
 /// <para>A check never throws because an answer is wrong or missing: a wrong answer must not stop the notebook. Any
 /// exception the learner's code causes — thrown by their function, by libtorch (an <c>ExternalException</c> with
 /// libtorch's first line), by taking the gradient of their result or by comparing it — is caught and reported as
@@ -36,6 +40,12 @@ public static class Exercise
         string.Equals(Environment.GetEnvironmentVariable(ModeVariable)?.Trim(), "strict", StringComparison.OrdinalIgnoreCase);
 
     static int _todos;
+
+    // Wrong answers so far, per exercise id, in this process (one notebook session).
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> WrongAnswers = new();
+
+    /// <summary>How many wrong answers exercise <paramref name="id"/> has had in this process.</summary>
+    public static int WrongAnswersTo(string id) => WrongAnswers.GetValueOrDefault(Id(id));
 
     /// <summary>
     /// The placeholder a learner replaces: <c>double answer = Exercise.Todo&lt;double&gt;();</c>, or inside a function to
@@ -60,28 +70,28 @@ public static class Exercise
     /// <param name="id">The exercise, e.g. "01.1" (lesson 01, exercise 1).</param>
     /// <param name="answer">The learner's answer.</param>
     /// <param name="expected">The right value (usually computed by the library in the same cell).</param>
-    /// <param name="hint">What to think about when the answer is not right yet.</param>
     /// <param name="tolerance">Allowed error, relative to the expected value when it is larger than 1.</param>
     /// <param name="right">What to say when it is right (default: the answer).</param>
-    public static ExerciseResult Check(string id, double answer, double expected, string hint, double tolerance = 1e-6, string? right = null)
+    /// <param name="hint">Replaces the hint <see cref="Hints"/> holds for <paramref name="id"/> (for exercises outside the course).</param>
+    public static ExerciseResult Check(string id, double answer, double expected, double tolerance = 1e-6, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         if (double.IsNaN(answer)) return Report(Wrong(id, "your answer is NaN.", hint));
         bool ok = Math.Abs(answer - expected) <= tolerance * Math.Max(1, Math.Abs(expected));
         return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A whole number, right when equal.</summary>
-    public static ExerciseResult Check(string id, long answer, long expected, string hint, string? right = null)
+    public static ExerciseResult Check(string id, long answer, long expected, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A yes/no answer.</summary>
-    public static ExerciseResult Check(string id, bool answer, bool expected, string hint, string? right = null)
+    public static ExerciseResult Check(string id, bool answer, bool expected, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         return Report(answer == expected ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
@@ -89,9 +99,9 @@ public static class Exercise
     /// A choice, compared ignoring case and surrounding spaces. With <paramref name="choices"/>, an answer that is not
     /// one of them is reported as such.
     /// </summary>
-    public static ExerciseResult Check(string id, string? answer, string expected, string hint, string? right = null, string[]? choices = null)
+    public static ExerciseResult Check(string id, string? answer, string expected, string? right = null, string[]? choices = null, Hint? hint = null)
     {
-        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        if (TakeTodos() || answer is null) return Report(Unanswered(id));
         static string Norm(string s) => s.Trim().ToLowerInvariant();
         if (choices is { Length: > 0 } && !choices.Any(c => Norm(c) == Norm(answer)))
             return Report(Wrong(id, $"\"{answer}\" is not one of the choices ({string.Join(", ", choices.Select(c => $"\"{c}\""))}).", hint));
@@ -99,26 +109,26 @@ public static class Exercise
     }
 
     /// <summary>A tuple, such as <c>(19, 11)</c> or <c>(true, false)</c>: right when every element equals the expected one.</summary>
-    public static ExerciseResult Check<T>(string id, T answer, T expected, string hint, string? right = null)
+    public static ExerciseResult Check<T>(string id, T answer, T expected, string? right = null, Hint? hint = null)
         where T : struct, System.Runtime.CompilerServices.ITuple
     {
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         bool ok = StructuralComparisons.StructuralEqualityComparer.Equals(answer, expected);
         return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>An array, such as a shape <c>new long[] { 4, 12, 12 }</c>: right when it has the expected elements in order.</summary>
-    public static ExerciseResult Check<T>(string id, T[]? answer, T[] expected, string hint, string? right = null)
+    public static ExerciseResult Check<T>(string id, T[]? answer, T[] expected, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        if (TakeTodos() || answer is null) return Report(Unanswered(id));
         bool ok = answer.SequenceEqual(expected);
         return Report(ok ? Right(id, Said(answer, right)) : Wrong(id, $"{Show(answer)} is not right.", hint));
     }
 
     /// <summary>A value judged by <paramref name="isRight"/> (for questions with more than one right answer).</summary>
-    public static ExerciseResult Check<T>(string id, T answer, Func<T, bool> isRight, string hint, string? right = null)
+    public static ExerciseResult Check<T>(string id, T answer, Func<T, bool> isRight, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        if (TakeTodos() || answer is null) return Report(Unanswered(id));
         bool ok;
         try { ok = isRight(answer); }
         catch (Exception e) when (e is not ExerciseException) { return Report(Wrong(id, $"checking {Show(answer)} threw {Threw(e)}", hint)); }
@@ -126,11 +136,11 @@ public static class Exercise
     }
 
     /// <summary>A tensor: right when it has the expected shape and allclose(answer, expected, rtol, atol) holds.</summary>
-    public static ExerciseResult Check(string id, Tensor? answer, Tensor expected, string hint,
-        double rtol = 1e-5, double atol = 1e-6, string? right = null)
+    public static ExerciseResult Check(string id, Tensor? answer, Tensor expected,
+        double rtol = 1e-5, double atol = 1e-6, string? right = null, Hint? hint = null)
     {
         NativeLoader.EnsureLoaded();
-        if (TakeTodos() || answer is null) return Report(Unanswered(id, hint));
+        if (TakeTodos() || answer is null) return Report(Unanswered(id));
         var problem = Compare(answer, expected, rtol, atol, "your tensor");
         return Report(problem is null ? Right(id, right ?? $"shape [{Shape(answer)}] and values match.") : Wrong(id, problem, hint));
     }
@@ -145,48 +155,55 @@ public static class Exercise
     /// receives from a weighted sum of the output are compared too.
     /// </summary>
     public static ExerciseResult Check(string id, Func<Tensor, Tensor?> answer, Func<Tensor, Tensor> reference, IEnumerable<Tensor> inputs,
-        string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6, bool gradients = false, string? right = null) =>
+        long? seed = null, double rtol = 1e-5, double atol = 1e-6, bool gradients = false, string? right = null, Hint? hint = null) =>
         CheckCalls(id, inputs.Select(x => new[] { x }).ToList(), a => answer(a[0]), a => reference(a[0]), hint, seed, rtol, atol, gradients, right);
 
     /// <summary>A function of two tensors; see the one-argument overload.</summary>
     public static ExerciseResult Check(string id, Func<Tensor, Tensor, Tensor?> answer, Func<Tensor, Tensor, Tensor> reference,
-        IEnumerable<(Tensor, Tensor)> inputs, string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
-        bool gradients = false, string? right = null) =>
+        IEnumerable<(Tensor, Tensor)> inputs, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
+        bool gradients = false, string? right = null, Hint? hint = null) =>
         CheckCalls(id, inputs.Select(x => new[] { x.Item1, x.Item2 }).ToList(), a => answer(a[0], a[1]), a => reference(a[0], a[1]),
             hint, seed, rtol, atol, gradients, right);
 
     /// <summary>A function of three tensors; see the one-argument overload.</summary>
     public static ExerciseResult Check(string id, Func<Tensor, Tensor, Tensor, Tensor?> answer, Func<Tensor, Tensor, Tensor, Tensor> reference,
-        IEnumerable<(Tensor, Tensor, Tensor)> inputs, string hint, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
-        bool gradients = false, string? right = null) =>
+        IEnumerable<(Tensor, Tensor, Tensor)> inputs, long? seed = null, double rtol = 1e-5, double atol = 1e-6,
+        bool gradients = false, string? right = null, Hint? hint = null) =>
         CheckCalls(id, inputs.Select(x => new[] { x.Item1, x.Item2, x.Item3 }).ToList(), a => answer(a[0], a[1], a[2]),
             a => reference(a[0], a[1], a[2]), hint, seed, rtol, atol, gradients, right);
+
+    /// <summary>A function of four tensors; see the one-argument overload.</summary>
+    public static ExerciseResult Check(string id, Func<Tensor, Tensor, Tensor, Tensor, Tensor?> answer,
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> reference, IEnumerable<(Tensor, Tensor, Tensor, Tensor)> inputs,
+        long? seed = null, double rtol = 1e-5, double atol = 1e-6, bool gradients = false, string? right = null, Hint? hint = null) =>
+        CheckCalls(id, inputs.Select(x => new[] { x.Item1, x.Item2, x.Item3, x.Item4 }).ToList(), a => answer(a[0], a[1], a[2], a[3]),
+            a => reference(a[0], a[1], a[2], a[3]), hint, seed, rtol, atol, gradients, right);
 
     /// <summary>
     /// Code that produces a tensor (for example with the inputs written into the lambda), compared with what
     /// <paramref name="reference"/> produces; with <paramref name="seed"/>, each runs right after seeding torch with it.
     /// </summary>
-    public static ExerciseResult Check(string id, Func<Tensor?> answer, Func<Tensor> reference, string hint,
-        long? seed = null, double rtol = 1e-5, double atol = 1e-6, string? right = null) =>
+    public static ExerciseResult Check(string id, Func<Tensor?> answer, Func<Tensor> reference,
+        long? seed = null, double rtol = 1e-5, double atol = 1e-6, string? right = null, Hint? hint = null) =>
         CheckCalls(id, new List<Tensor[]> { Array.Empty<Tensor>() }, _ => answer(), _ => reference(), hint, seed, rtol, atol, false, right);
 
     /// <summary>A function of a number, compared with <paramref name="reference"/> on every input (tolerance as for numbers).</summary>
     public static ExerciseResult Check(string id, Func<double, double> answer, Func<double, double> reference, IEnumerable<double> inputs,
-        string hint, double tolerance = 1e-9, string? right = null)
+        double tolerance = 1e-9, string? right = null, Hint? hint = null)
     {
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         var xs = inputs.ToList();
         for (int i = 0; i < xs.Count; i++)
         {
             double expected = reference(xs[i]), got;
             try { got = answer(xs[i]); }
-            catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
+            catch (NotImplementedException) { return Report(Unanswered(id)); }
             catch (Exception e) when (e is not ExerciseException)
             {
-                if (TakeTodos()) return Report(Unanswered(id, hint));
+                if (TakeTodos()) return Report(Unanswered(id));
                 return Report(Wrong(id, $"for {Show(xs[i])} your function threw {Threw(e)}", hint));
             }
-            if (TakeTodos()) return Report(Unanswered(id, hint));
+            if (TakeTodos()) return Report(Unanswered(id));
             if (double.IsNaN(got) || Math.Abs(got - expected) > tolerance * Math.Max(1, Math.Abs(expected)))
                 return Report(Wrong(id, $"for {Show(xs[i])} your function gives {Show(got)}, which is not right.", hint));
         }
@@ -194,10 +211,10 @@ public static class Exercise
     }
 
     static ExerciseResult CheckCalls(string id, List<Tensor[]> cases, Func<Tensor[], Tensor?> answer, Func<Tensor[], Tensor> reference,
-        string hint, long? seed, double rtol, double atol, bool gradients, string? right)
+        Hint? hint, long? seed, double rtol, double atol, bool gradients, string? right)
     {
         NativeLoader.EnsureLoaded();
-        if (TakeTodos()) return Report(Unanswered(id, hint));
+        if (TakeTodos()) return Report(Unanswered(id));
         using var grad = enable_grad();   // a check may run inside no_grad; references may use autograd
         for (int i = 0; i < cases.Count; i++)
         {
@@ -211,14 +228,14 @@ public static class Exercise
             Tensor? got;
             if (seed is { } s2) manual_seed(s2);
             try { got = answer(args); }
-            catch (NotImplementedException) { return Report(Unanswered(id, hint)); }
+            catch (NotImplementedException) { return Report(Unanswered(id)); }
             catch (Exception e) when (e is not ExerciseException)
             {
                 // A placeholder's null (or 0) often makes the code around it throw: that is still "not answered".
-                if (TakeTodos()) return Report(Unanswered(id, hint));
+                if (TakeTodos()) return Report(Unanswered(id));
                 return Report(Wrong(id, $"{which}your function threw {Threw(e)}{DTypeNote(e, cases[i])}", hint));
             }
-            if (TakeTodos()) return Report(Unanswered(id, hint));
+            if (TakeTodos()) return Report(Unanswered(id));
             if (got is null) return Report(Wrong(id, $"{which}your function returned null.", hint));
             var problem = Compare(got, expected, rtol, atol, $"{which}your result");
             if (problem is not null) return Report(Wrong(id, problem, hint));
@@ -300,10 +317,18 @@ public static class Exercise
 
     static ExerciseResult Right(string id, string message) => new(Id(id), ExerciseOutcome.Right, message);
 
-    static ExerciseResult Wrong(string id, string problem, string hint) => new(Id(id), ExerciseOutcome.Wrong, $"{problem} Hint: {hint}");
+    // A wrong answer counts against its exercise; the first says the first hint, every later one the fuller hint.
+    static ExerciseResult Wrong(string id, string problem, Hint? hint)
+    {
+        id = Id(id);
+        int wrong = WrongAnswers.AddOrUpdate(id, 1, (_, n) => n + 1);
+        var said = (hint ?? Hints.For(id))?.After(wrong);
+        return new(id, ExerciseOutcome.Wrong, said is null ? problem : $"{problem} Hint: {said}");
+    }
 
-    static ExerciseResult Unanswered(string id, string hint) =>
-        new(Id(id), ExerciseOutcome.Unanswered, $"replace the Exercise.Todo placeholder with your answer. Hint: {hint}");
+    // No hint before an attempt: the learner thinks first.
+    static ExerciseResult Unanswered(string id) =>
+        new(Id(id), ExerciseOutcome.Unanswered, "replace the Exercise.Todo placeholder with your answer.");
 
     static string Id(string id) =>
         string.IsNullOrWhiteSpace(id) ? throw new ArgumentException("An exercise needs an id such as \"01.1\".", nameof(id)) : id.Trim();

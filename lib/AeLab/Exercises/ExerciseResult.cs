@@ -17,7 +17,7 @@ public enum ExerciseOutcome
 }
 
 /// <summary>
-/// What <see cref="Exercise.Check(string, double, double, string, double, string?)"/> and its overloads say about an
+/// What <see cref="Exercise.Check(string, double, double, double, string?, Hint?)"/> and its overloads say about an
 /// answer. A notebook shows it as one line: "✓ 01.1 right: …", "✗ 01.1 not yet: …" or "○ 01.1 not answered yet: …".
 /// </summary>
 [TypeFormatterSource(typeof(ExerciseFormatterSource))]

@@ -43,6 +43,7 @@ static class ExerciseOutputs
                 Assert.True(text.Contains($"○ {id} not answered yet") || text.Contains($"✗ {id} not yet"),
                     $"{name}: exercise {id} as shipped should report \"not answered yet\"; it printed:\n{text}");
                 Assert.DoesNotContain($"✓ {id} right", text);
+                Assert.False(text.Contains("Hint", StringComparison.Ordinal), $"{name}: exercise {id} as shipped shows a hint before any attempt:\n{text}");
             }
     }
 

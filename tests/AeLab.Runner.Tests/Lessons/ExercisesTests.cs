@@ -43,10 +43,15 @@ public class ExercisesTests
             Assert.All(cells.Skip(heading + 1), c => Assert.True(c.IsMarkdown || Lesson.ExerciseId(c) is not null || c.Source == "using AeLab.Exercises;",
                 $"{name}: a cell after the exercises heading is neither an exercise nor its question: {c.Source.Split('\n')[0]}"));
             Assert.True(cells.Take(heading).All(c => Lesson.ExerciseId(c) is null), $"{name}: an exercise cell before the Exercises heading");
+            // The section's introduction links the solutions page (the runner rewrites the link for the executed page).
+            Assert.True(cells[heading].Source.Contains($"](solutions/{name}.dib)", StringComparison.Ordinal),
+                $"{name}: the Exercises introduction does not link its solutions page, [solutions/{name}.dib](solutions/{name}.dib)");
             foreach (var (id, cell) in Exercises(path))
             {
                 Assert.Contains("Exercise.Todo<", cell.Source);
                 Assert.StartsWith($"Exercise.Check(\"{id}\"", CheckCall(cell));
+                // The cell holds the task, the placeholder and the check: the hint comes from the library after an attempt.
+                Assert.False(cell.Source.Contains("hint:", StringComparison.Ordinal), $"{name}: exercise {id} passes a hint; hints live in lib/AeLab/Exercises/Hints.cs");
             }
         }
     }

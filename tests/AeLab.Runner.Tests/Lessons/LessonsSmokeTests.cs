@@ -20,7 +20,8 @@ public class LessonsSmokeTests
         // What the kernel prints under a cell: no compiler warning or info (the tool's Jupyter front end shows them as stderr).
         NotebookOutputs.AssertNoCompilerDiagnostics(outDir, "of the runner's smoke run");
 
-        // The exercises as shipped hold placeholders: each check must say "not answered yet" (or "not yet"), never "right".
+        // The exercises as shipped hold placeholders: each check must say "not answered yet" (or "not yet"), never "right",
+        // and show no hint before an attempt.
         ExerciseOutputs.AssertNotAnswered(outDir, lessons);
     }
 }

@@ -10,13 +10,13 @@ public class SolutionsTests
         "#!meta\n\n{\"kernelInfo\":{\"defaultKernelName\":\"csharp\"}}\n\n" +
         "#!csharp\n\nvar x = 1;\n\n" +
         "#!markdown\n\n## Exercises\n\n" +
-        "#!csharp\n\n// exercise 99.1\ndouble a = Exercise.Todo<double>();\nExercise.Check(\"99.1\", a, 2.0, \"hint\")\n\n" +
-        "#!csharp\n\n// exercise 99.2\nlong b = Exercise.Todo<long>();\nExercise.Check(\"99.2\", b, 3L, \"hint\")\n";
+        "#!csharp\n\n// exercise 99.1\ndouble a = Exercise.Todo<double>();\nExercise.Check(\"99.1\", a, 2.0)\n\n" +
+        "#!csharp\n\n// exercise 99.2\nlong b = Exercise.Todo<long>();\nExercise.Check(\"99.2\", b, 3L)\n";
 
     const string Solutions =
         "#!markdown\n\nSolutions of lesson 99.\n\n" +
-        "#!csharp\n\n// exercise 99.2\nlong b = 3;\nExercise.Check(\"99.2\", b, 3L, \"hint\")\n\n" +
-        "#!csharp\n\n// exercise 99.1\ndouble a = 2.0;\nExercise.Check(\"99.1\", a, 2.0, \"hint\")\n";
+        "#!csharp\n\n// exercise 99.2\nlong b = 3;\nExercise.Check(\"99.2\", b, 3L)\n\n" +
+        "#!csharp\n\n// exercise 99.1\ndouble a = 2.0;\nExercise.Check(\"99.1\", a, 2.0)\n";
 
     static (string Lesson, string Solutions) Write(string lesson, string? solutions)
     {
@@ -39,8 +39,8 @@ public class SolutionsTests
         Assert.Equal(["99.1", "99.2"], shipped.Cells.Select(AeLab.Runner.Notebook.Lesson.ExerciseId).OfType<string>());
         Assert.Equal(shipped.Cells[0], solved.Cells[0]);
         Assert.Equal(shipped.Cells[1], solved.Cells[1]);
-        Assert.Equal("// exercise 99.1\ndouble a = 2.0;\nExercise.Check(\"99.1\", a, 2.0, \"hint\")", solved.Cells[2].Source);
-        Assert.Equal("// exercise 99.2\nlong b = 3;\nExercise.Check(\"99.2\", b, 3L, \"hint\")", solved.Cells[3].Source);
+        Assert.Equal("// exercise 99.1\ndouble a = 2.0;\nExercise.Check(\"99.1\", a, 2.0)", solved.Cells[2].Source);
+        Assert.Equal("// exercise 99.2\nlong b = 3;\nExercise.Check(\"99.2\", b, 3L)", solved.Cells[3].Source);
         Assert.Equal(Path.Combine(folder, "99-test.dib"), solved.Cells[2].SourceFile);
         Assert.Equal(13, solved.Cells[2].FirstLine);   // the line in the solutions file
         Assert.Null(shipped.Cells[2].SourceFile);
@@ -62,12 +62,12 @@ public class SolutionsTests
     [Fact]
     public void A_solution_that_matches_no_cell_or_two_solutions_for_one_cell_are_errors()
     {
-        var (path, folder) = Write(Lesson, Solutions + "\n#!csharp\n\n// exercise 99.3\nExercise.Check(\"99.3\", 1L, 1L, \"hint\")\n");
+        var (path, folder) = Write(Lesson, Solutions + "\n#!csharp\n\n// exercise 99.3\nExercise.Check(\"99.3\", 1L, 1L)\n");
         var e = Assert.Throws<SolutionException>(() => AeLab.Runner.Notebook.Lesson.Load(path, folder));
         Assert.Contains("exercise 99.3", e.Message);
         Assert.Contains("matches no cell of 99-test.dib", e.Message);
 
-        (path, folder) = Write(Lesson, Solutions + "\n#!csharp\n\n// exercise 99.1\nExercise.Check(\"99.1\", 2.0, 2.0, \"hint\")\n");
+        (path, folder) = Write(Lesson, Solutions + "\n#!csharp\n\n// exercise 99.1\nExercise.Check(\"99.1\", 2.0, 2.0)\n");
         e = Assert.Throws<SolutionException>(() => AeLab.Runner.Notebook.Lesson.Load(path, folder));
         Assert.Contains("exercise 99.1 has two solutions", e.Message);
     }

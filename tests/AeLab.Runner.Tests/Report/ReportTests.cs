@@ -31,6 +31,9 @@ public class ReportTests
         // Links between lessons point at the executed notebooks beside it, and in the page at the executed pages.
         Assert.Contains("](01-autoencoder.ipynb)", string.Concat(cells[0].GetProperty("source").EnumerateArray().Select(l => l.GetString())));
         Assert.Contains("href=\"01-autoencoder.html\"", File.ReadAllText(Path.Combine(dir, "display.html")));
+        // A link to a lesson's solutions, beside the lesson, reaches the same file from the executed pages' folder.
+        Assert.Contains("](../solutions/01-autoencoder.dib)", string.Concat(cells[0].GetProperty("source").EnumerateArray().Select(l => l.GetString())));
+        Assert.Contains("href=\"../solutions/01-autoencoder.dib\"", File.ReadAllText(Path.Combine(dir, "display.html")));
         var outputs = cells[1].GetProperty("outputs").EnumerateArray().ToList();
         Assert.Equal(new[] { "stream", "display_data", "display_data" }, outputs.Select(o => o.GetProperty("output_type").GetString()));
         var result = cells[2].GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("output_type").GetString() == "execute_result");

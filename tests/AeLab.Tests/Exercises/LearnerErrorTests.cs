@@ -38,7 +38,7 @@ public class LearnerErrorTests
     {
         // 10.1 answered with q·k instead of q·kᵀ: libtorch refuses the shapes.
         Tensor NoTranspose(Tensor q, Tensor k, Tensor v) => (q.mm(k) / Math.Sqrt(q.shape[^1])).softmax(-1).mm(v);
-        NotYet(Exercise.Check("10.1", NoTranspose, Reference, AttentionInputs, H, gradients: true),
+        NotYet(Exercise.Check("10.1", NoTranspose, Reference, AttentionInputs, hint: H, gradients: true),
             "for test input 1 of 2 ([5, 8], [6, 8], [6, 3]), your function threw ExternalException:", "5x8 and 6x8");
     }
 
@@ -48,7 +48,7 @@ public class LearnerErrorTests
         // What matmul throws once its native error is caught: libtorch's message, then its C++ stack.
         Tensor Throws(Tensor q, Tensor k, Tensor v) =>
             throw new ExternalException("The size of tensor a (8) must match the size of tensor b (6) at non-singleton dimension 0\nException raised from infer_size_impl at aten/src/ATen/ExpandUtils.cpp:31");
-        var line = NotYet(Exercise.Check("10.1", Throws, Reference, AttentionInputs, H),
+        var line = NotYet(Exercise.Check("10.1", Throws, Reference, AttentionInputs, hint: H),
             "your function threw ExternalException: The size of tensor a (8) must match the size of tensor b (6) at non-singleton dimension 0. Hint");
         Assert.DoesNotContain("ExpandUtils", line);
     }
@@ -64,11 +64,11 @@ public class LearnerErrorTests
             var twos = eye(4) * 2;   // 2·I, float32 whatever the input
             return (rows.pow(2).sum(1, keepdim: true) - rows.mm(twos).mm(codebook.t()) + codebook.pow(2).sum(1)).argmin(1);
         }
-        NotYet(Exercise.Check("09.1", Float32Constant, Reference2, inputs, H),
+        NotYet(Exercise.Check("09.1", Float32Constant, Reference2, inputs, hint: H),
             "for test input 2 of 2 ([64, 4] float64, [16, 4] float64), your function threw ExternalException:",
             "This test input is float64: create any constant with the input's dtype (zeros_like(x), tensor(c, dtype: x.dtype)), not as float32.");
         // 09.1 answered rows·codebook (no transpose) fails on the first input already, with no dtype note.
-        var line = NotYet(Exercise.Check("09.1", (r, c) => r.mm(c).argmin(1), Reference2, inputs, H),
+        var line = NotYet(Exercise.Check("09.1", (r, c) => r.mm(c).argmin(1), Reference2, inputs, hint: H),
             "for test input 1 of 2 ([64, 4], [16, 4]), your function threw ExternalException:");
         Assert.DoesNotContain("float64", line);
     }
@@ -78,10 +78,10 @@ public class LearnerErrorTests
     {
         var x = randn(3, 2);
         Tensor Disposed(Tensor t) { var y = t * 2; y.Dispose(); return y; }
-        NotYet(Exercise.Check("t.1", Disposed, t => t * 2, new[] { x }, H), "your result cannot be compared with the right values:");
+        NotYet(Exercise.Check("t.1", Disposed, t => t * 2, new[] { x }, hint: H), "your result cannot be compared with the right values:");
         var gone = randn(2); gone.Dispose();
-        NotYet(Exercise.Check("t.2", gone, zeros(2), H), "your tensor cannot be compared with the right values:");
-        NotYet(Exercise.Check("t.3", "abc", s => throw new FormatException("not a number"), H), "checking \"abc\" threw FormatException: not a number.");
+        NotYet(Exercise.Check("t.2", gone, zeros(2), hint: H), "your tensor cannot be compared with the right values:");
+        NotYet(Exercise.Check("t.3", "abc", s => throw new FormatException("not a number"), hint: H), "checking \"abc\" threw FormatException: not a number.");
     }
 
     [Fact]
@@ -91,12 +91,12 @@ public class LearnerErrorTests
         {
             Environment.SetEnvironmentVariable(Exercise.ModeVariable, "strict");
             var e = Assert.Throws<ExerciseException>(() => Exercise.Check("10.1",
-                (q, k, v) => throw new ExternalException("shapes cannot be multiplied"), Reference, AttentionInputs, H));
+                (q, k, v) => throw new ExternalException("shapes cannot be multiplied"), Reference, AttentionInputs, hint: H));
             Assert.Equal("10.1", e.Id);
             Assert.Equal(ExerciseOutcome.Wrong, e.Result.Outcome);
             Assert.Contains("✗ 10.1 not yet: for test input 1 of 2", e.Message);
             Assert.Contains("ExternalException: shapes cannot be multiplied.", e.Message);
-            Assert.Throws<ExerciseException>(() => Exercise.Check("10.1", (q, k, v) => q.mm(k), Reference, AttentionInputs, H));
+            Assert.Throws<ExerciseException>(() => Exercise.Check("10.1", (q, k, v) => q.mm(k), Reference, AttentionInputs, hint: H));
         }
         finally
         {
