@@ -18,8 +18,8 @@ public sealed class Plot
     public Plot(PlotlyChart chart) => Chart = chart ?? throw new ArgumentNullException(nameof(chart));
 
     /// <summary>A chart the library built, with the data to draw its static picture.</summary>
-    internal Plot(PlotlyChart chart, IReadOnlyList<PlotSeries> series, string title, string xTitle, string yTitle, bool logY) : this(chart) =>
-        _still = new(() => PlotImage.Render(series, title, xTitle, yTitle, logY, Chart.Width, Chart.Height));
+    internal Plot(PlotlyChart chart, IReadOnlyList<PlotSeries> series, string title, string xTitle, string yTitle, bool logY, bool logX = false) : this(chart) =>
+        _still = new(() => PlotImage.Render(series, title, xTitle, yTitle, logY, Chart.Width, Chart.Height, logX));
 
     /// <summary>
     /// The chart as a static PNG (what GitHub, nbconvert or an offline .ipynb shows: they run no script). Charts wrapped

@@ -19,17 +19,20 @@ internal static class PlotImage
         ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
     public static Picture Render(IReadOnlyList<PlotSeries> series, string title, string xTitle, string yTitle, bool logY,
-        int width = 720, int height = 420)
+        int width = 720, int height = 420, bool logX = false)
     {
         var bars = series.FirstOrDefault(p => p.Bars is not null)?.Bars;
         float left = 70, right = bars is null ? 170 : 30, top = title.Length > 0 ? 40 : 16, bottom = 52;
         var plot = new SKRect(left, top, width - right, height - bottom);
         double Ty(double y) => logY ? Math.Log10(y) : y;
-        var xs = series.SelectMany(s => s.X).Where(double.IsFinite).ToArray();
+        double Tx(double x) => logX ? Math.Log10(x) : x;
+        var xs = series.SelectMany(s => s.X).Select(Tx).Where(double.IsFinite).ToArray();
         var ys = series.SelectMany(s => s.Y).Select(Ty).Where(double.IsFinite).ToArray();
-        var (x0, x1, xTicks) = bars is null ? Axis(xs) : (0.4, bars.Length + 0.6, Enumerable.Range(1, bars.Length).Select(i => (double)i).ToArray());
-        var (y0, y1, yTicks) = Axis(bars is null || logY ? ys : ys.Append(0).ToArray());
-        float Px(double x) => plot.Left + (float)((x - x0) / (x1 - x0)) * plot.Width;
+        var (x0, x1, xTicks) = bars is not null ? (0.4, bars.Length + 0.6, Enumerable.Range(1, bars.Length).Select(i => (double)i).ToArray())
+            : logX ? LogAxis(xs) : Axis(xs);
+        var (y0, y1, yTicks) = logY ? LogAxis(ys) : Axis(bars is null ? ys : ys.Append(0).ToArray());
+        float Px(double x) => plot.Left + (float)((Tx(x) - x0) / (x1 - x0)) * plot.Width;
+        float PxTick(double t) => plot.Left + (float)((t - x0) / (x1 - x0)) * plot.Width;   // ticks are in axis units
         float Py(double y) => plot.Bottom - (float)((Ty(y) - y0) / (y1 - y0)) * plot.Height;
 
         using var bitmap = new SKBitmap(width, height);
@@ -41,13 +44,13 @@ internal static class PlotImage
         canvas.DrawRect(plot, new SKPaint { Color = new SKColor(0xF5, 0xF7, 0xFB) });
         foreach (var t in xTicks)
         {
-            canvas.DrawLine(Px(t), plot.Top, Px(t), plot.Bottom, grid);
-            var label = bars is null ? Label(t) : bars[(int)t - 1];
+            canvas.DrawLine(PxTick(t), plot.Top, PxTick(t), plot.Bottom, grid);
+            var label = bars is not null ? bars[(int)t - 1] : logX ? Label(Math.Pow(10, t)) : Label(t);
             // Bar names shrink to fit their slot rather than run into the next one.
             using var tick = Fonts.Paint(11);
             float slot = bars is null ? float.MaxValue : plot.Width / bars.Length - 6;
             while (tick.MeasureText(label) > slot && tick.TextSize > 7) tick.TextSize -= 0.5f;
-            canvas.DrawText(label, Px(t) - tick.MeasureText(label) / 2, plot.Bottom + 16, tick);
+            canvas.DrawText(label, PxTick(t) - tick.MeasureText(label) / 2, plot.Bottom + 16, tick);
         }
         foreach (var t in yTicks)
         {
@@ -71,7 +74,7 @@ internal static class PlotImage
             var colour = SKColor.Parse(s.Color ?? Colours[i % Colours.Length]);
             using var stroke = new SKPaint { Color = colour, StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke };
             using var fill = new SKPaint { Color = s.Lines || s.Bars is not null ? colour : colour.WithAlpha(180), IsAntialias = true };
-            var points = Enumerable.Range(0, s.X.Length).Where(k => double.IsFinite(s.X[k]) && double.IsFinite(Ty(s.Y[k])))
+            var points = Enumerable.Range(0, s.X.Length).Where(k => double.IsFinite(Tx(s.X[k])) && double.IsFinite(Ty(s.Y[k])))
                 .Select(k => new SKPoint(Px(s.X[k]), Py(s.Y[k]))).ToArray();
             if (s.Bars is not null)
             {
@@ -119,6 +122,24 @@ internal static class PlotImage
         double step = NiceStep((hi - lo) / 6);
         var ticks = new List<double>();
         for (double t = Math.Ceiling(lo / step) * step; t <= hi; t += step) ticks.Add(Math.Abs(t) < step * 1e-9 ? 0 : t);
+        return (lo, hi, ticks.ToArray());
+    }
+
+    /// <summary>A log axis over log10 values: ticks (also log10) at 1, 2 and 5 × 10^k, thinned to at most about eight, so
+    /// the labels read 0.05, 0.1, 0.2, 0.5, 1, 2 rather than powers of ten at fractional exponents.</summary>
+    internal static (double From, double To, double[] Ticks) LogAxis(double[] logValues)
+    {
+        double lo = logValues.Length > 0 ? logValues.Min() : 0, hi = logValues.Length > 0 ? logValues.Max() : 1;
+        if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+        double pad = (hi - lo) * 0.05;
+        lo -= pad; hi += pad;
+        var ticks = new List<double>();
+        for (int k = (int)Math.Floor(lo) - 1; k <= (int)Math.Ceiling(hi); k++)
+            foreach (var m in hi - lo > 4 ? new[] { 1.0 } : hi - lo > 2 ? new[] { 1.0, 3 } : new[] { 1.0, 2, 5 })
+            {
+                double t = k + Math.Log10(m);
+                if (t >= lo && t <= hi) ticks.Add(t);
+            }
         return (lo, hi, ticks.ToArray());
     }
 

@@ -22,6 +22,11 @@ public static class Plots
     public static Plot Lines(string title, string xTitle, string yTitle, params (string Name, double[] X, double[] Y)[] series) =>
         XY(series, title, xTitle, yTitle, markers: true, logY: false);
 
+    /// <summary>Named series with explicit x values, on log axes where <paramref name="axes"/> says: a parameter sampled on
+    /// a log grid (σ = 0.05 … 3) belongs on a log x axis, a quantity spanning decades on a log y axis.</summary>
+    public static Plot Lines(string title, string xTitle, string yTitle, LogAxes axes, params (string Name, double[] X, double[] Y)[] series) =>
+        XY(series, title, xTitle, yTitle, markers: true, logY: axes.HasFlag(LogAxes.Y), logX: axes.HasFlag(LogAxes.X));
+
     /// <summary>Curves of functions over [from, to], e.g. activation functions.</summary>
     public static Plot Functions(IEnumerable<(string Name, Func<double, double> F)> functions, double from = -4, double to = 4,
         int points = 201, string title = "", string xTitle = "x", string yTitle = "f(x)")
@@ -118,7 +123,8 @@ public static class Plots
         "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
     ];
 
-    static Plot XY(IEnumerable<(string Name, double[] X, double[] Y)> series, string title, string xTitle, string yTitle, bool markers, bool logY)
+    static Plot XY(IEnumerable<(string Name, double[] X, double[] Y)> series, string title, string xTitle, string yTitle, bool markers, bool logY,
+        bool logX = false)
     {
         var list = series.ToList();
         var traces = list.Select(s =>
@@ -128,20 +134,31 @@ public static class Plots
             return (Trace)new Scatter { x = s.X, y = s.Y, name = s.Name, mode = markers ? "lines+markers" : "lines" };
         }).ToArray();
         var still = list.Select(s => new PlotSeries(s.Name, s.X, s.Y, Lines: true, Markers: markers)).ToList();
-        return Finish(traces, still, title, xTitle, yTitle, logY);
+        return Finish(traces, still, title, xTitle, yTitle, logY, logX);
     }
 
-    static Plot Finish(Trace[] traces, IReadOnlyList<PlotSeries> still, string title, string xTitle, string yTitle, bool logY)
+    static Plot Finish(Trace[] traces, IReadOnlyList<PlotSeries> still, string title, string xTitle, string yTitle, bool logY,
+        bool logX = false)
     {
         var layout = new Layout.Layout
         {
             title = title,
-            xaxis = new Xaxis { title = xTitle },
+            xaxis = logX ? new Xaxis { title = xTitle, type = "log" } : new Xaxis { title = xTitle },
             yaxis = logY ? new Yaxis { title = yTitle, type = "log" } : new Yaxis { title = yTitle },
             showlegend = true,
         };
         var chart = XPlot.Plotly.Chart.Plot(traces, layout);
         chart.WithSize(720, 420);
-        return new Plot(chart, still, title, xTitle, yTitle, logY);
+        return new Plot(chart, still, title, xTitle, yTitle, logY, logX);
     }
+}
+
+/// <summary>Which axes of a line plot are logarithmic.</summary>
+[Flags]
+public enum LogAxes
+{
+    None = 0,
+    X = 1,
+    Y = 2,
+    Both = X | Y,
 }
