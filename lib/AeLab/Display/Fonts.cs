@@ -20,13 +20,13 @@ static class Fonts
 
     static readonly Lazy<SKTypeface> Face = new(Find);
 
+    // A known file first: Skia's default face here lacks glyphs labels use (², subscripts), which it draws as boxes.
     static SKTypeface Find()
     {
-        var d = SKTypeface.Default;
-        if (d is not null && d.GlyphCount > 0) return d;
         foreach (var path in Candidates)
             if (File.Exists(path) && SKTypeface.FromFile(path) is { GlyphCount: > 0 } f) return f;
-        return d ?? SKTypeface.CreateDefault();
+        var d = SKTypeface.Default;
+        return d is not null && d.GlyphCount > 0 ? d : SKTypeface.CreateDefault();
     }
 
     public static SKPaint Paint(float size) =>
