@@ -16,7 +16,8 @@ public static class JupyterCopy
 
     /// <summary>The notebook's text for a lesson (with <paramref name="solutions"/>: its exercise cells replaced by their solutions).</summary>
     public static string Render(string dib, string? solutions = null) =>
-        IpynbReport.Render(Lesson.Load(dib, solutions), Array.Empty<CellResult>());
+        // The report's link to a lesson's solutions is seen from notebooks/out; from jupyter/ the same file is here.
+        IpynbReport.Render(Lesson.Load(dib, solutions), Array.Empty<CellResult>()).Replace("](../solutions/", "](../notebooks/solutions/");
 
     /// <summary>Writes &lt;folder&gt;/&lt;lesson&gt;.ipynb and returns its path.</summary>
     public static string Write(string dib, string folder, string? solutions = null)

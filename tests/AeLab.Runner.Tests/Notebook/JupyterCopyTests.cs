@@ -46,7 +46,10 @@ public class JupyterCopyTests
                 Assert.Empty(cell.GetProperty("outputs").EnumerateArray());
             }
             var text = File.ReadAllText(ipynb);
-            Assert.DoesNotContain(".dib)", text);   // links between lessons point at the other copies
+            // Links between lessons point at the other copies; a link to a lesson's solutions reaches its file from here.
+            Assert.DoesNotMatch(@"\]\([0-9]{2}-[A-Za-z0-9-]+\.dib\)", text);
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\]\((?<path>[^)]*solutions/[^)]+\.dib)\)"))
+                Assert.True(File.Exists(Path.Combine(Folder, m.Groups["path"].Value)), $"{ipynb}: its link {m.Groups["path"].Value} reaches no file");
         }
         Assert.Null(Jupyter.Validate(Path.Combine(Folder, "01-autoencoder.ipynb")));
         // The kernel runs in jupyter/: the lessons' relative reference must reach lib/bin from there.
