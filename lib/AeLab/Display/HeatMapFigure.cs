@@ -18,8 +18,8 @@ static class HeatMapFigure
         float yTickWidth = yTicks.Max(t => font.MeasureText(t.Label));
         int left = 8 + (a.YTitle is null ? 0 : 18) + (int)Math.Ceiling(yTickWidth) + 6;
         int top = 8, bottom = 22 + (a.XTitle is null ? 0 : 16);
-        var barTexts = bar is { } b ? Enumerable.Range(0, 5).Select(i => (b.Lo + (b.Hi - b.Lo) * i / 4f).ToString("G3", CultureInfo.InvariantCulture)).ToArray() : [];
-        int barWidth = bar is null ? 0 : 10 + 14 + 4 + (int)Math.Ceiling(barTexts.Max(s => font.MeasureText(s)));
+        var barTicks = bar is { } b ? BarTicks(b.Lo, b.Hi) : [];
+        int barWidth = bar is null ? 0 : 10 + 14 + 4 + (int)Math.Ceiling(barTicks.Max(t => font.MeasureText(t.Label)));
         int width = left + map.Width + barWidth + 8, height = top + map.Height + bottom;
 
         using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -67,15 +67,29 @@ static class HeatMapFigure
                 canvas.DrawRect(barX, top + y, 14, 1, fill);
             }
             canvas.DrawRect(barX - 0.5f, top - 0.5f, 14, barH, line);
-            for (var i = 0; i < 5; i++)
+            foreach (var (fraction, label) in barTicks)
             {
-                var y = top + (barH - 1) * (1f - i / 4f);
+                var y = top + (barH - 1) * (1f - (float)fraction);
                 canvas.DrawLine(barX + 14, y, barX + 17, y, line);
-                canvas.DrawText(barTexts[i], barX + 19, y + font.TextSize / 3f, font);
+                canvas.DrawText(label, barX + 19, y + font.TextSize / 3f, font);
             }
         }
         canvas.Flush();
         return Raster.Encode(bmp);
+    }
+
+    /// <summary>The colour bar's ticks: round values (1, 2 or 5 × 10^k apart, three to five of them) inside [lo, hi], each with
+    /// its place on the bar (0 at lo, 1 at hi) and a label with as many decimals as the step needs.</summary>
+    internal static List<(double Fraction, string Label)> BarTicks(double lo, double hi)
+    {
+        if (!(hi - lo > 1e-12 * Math.Max(1, Math.Abs(hi))))
+            return [(0.5, lo.ToString("G3", CultureInfo.InvariantCulture))];
+        double step = PlotImage.NiceStep((hi - lo) / 5);
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        var ticks = new List<(double, string)>();
+        for (double t = Math.Ceiling(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+            ticks.Add(((t - lo) / (hi - lo), (Math.Abs(t) < step * 1e-9 ? 0 : t).ToString("F" + decimals, CultureInfo.InvariantCulture)));
+        return ticks;
     }
 
     /// <summary>

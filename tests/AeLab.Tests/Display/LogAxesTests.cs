@@ -24,3 +24,16 @@ public class LogAxesTests
         Assert.Equal(720, bitmap.Width);
     }
 }
+
+public class ColourBarTests
+{
+    [Fact]
+    public void Colour_bar_ticks_are_round_values_inside_the_range()
+    {
+        var ticks = HeatMapFigure.BarTicks(-0.0162, 0.0837);
+        Assert.Equal(new[] { "0.00", "0.02", "0.04", "0.06", "0.08" }, ticks.Select(t => t.Label));
+        Assert.All(ticks, t => Assert.InRange(t.Fraction, 0, 1));
+        Assert.Equal(new[] { "-2", "0", "2" }, HeatMapFigure.BarTicks(-2.3, 2.9).Select(t => t.Label).Where(l => l is "-2" or "0" or "2"));
+        Assert.Single(HeatMapFigure.BarTicks(1, 1));
+    }
+}
