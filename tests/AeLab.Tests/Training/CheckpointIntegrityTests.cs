@@ -9,28 +9,8 @@ namespace AeLab.Tests.Training;
 /// A damaged checkpoint is refused, never loaded: any byte changed, cut or added fails the checksum; format-1 files
 /// (no checksum) are still read, and their damage gives the same kind of message; non-finite weights are refused.
 /// </summary>
-public class CheckpointIntegrityTests : IDisposable
+public class CheckpointIntegrityTests(ITestOutputHelper output) : CheckpointFolderTest(output, "aelab-ckpt-")
 {
-    readonly ITestOutputHelper _output;
-    readonly string _dir = Path.Combine(Path.GetTempPath(), "aelab-ckpt-" + Guid.NewGuid().ToString("N"));
-
-    public CheckpointIntegrityTests(ITestOutputHelper output)
-    {
-        _output = output;
-        Lab.Init(seed: 3, threads: 1);
-        Directory.CreateDirectory(_dir);
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    static TinyAutoencoder Model(long seed, TinyConfig? config = null)
-    {
-        Lab.Seed(seed);
-        return new TinyAutoencoder(config ?? new TinyConfig());
-    }
 
     static List<Tensor> Snapshot(nn.Module m) => m.parameters().Select(p => p.detach().clone()).ToList();
 

@@ -10,29 +10,8 @@ namespace AeLab.Tests.Training;
 /// The atomic save: concurrent saves of one path each succeed, a temporary left by a killed save is removed by the
 /// next one, and a failed save names its real cause (read-only file system, permission, full disk).
 /// </summary>
-public class CheckpointSaveTests : IDisposable
+public class CheckpointSaveTests(ITestOutputHelper output) : CheckpointFolderTest(output, "aelab-save-")
 {
-    readonly ITestOutputHelper _output;
-    readonly string _dir = Path.Combine(Path.GetTempPath(), "aelab-save-" + Guid.NewGuid().ToString("N"));
-
-    public CheckpointSaveTests(ITestOutputHelper output)
-    {
-        _output = output;
-        Lab.Init(seed: 3, threads: 1);
-        Directory.CreateDirectory(_dir);
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    static TinyAutoencoder Model(long seed)
-    {
-        Lab.Seed(seed);
-        return new TinyAutoencoder(new TinyConfig());
-    }
-
     string[] Temporaries() => Directory.GetFiles(_dir, ".*.tmp");
 
     [Fact]
