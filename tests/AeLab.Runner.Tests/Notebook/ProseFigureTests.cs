@@ -17,6 +17,7 @@ public class ProseFigureTests
     static readonly (string Lesson, string Figure, string Why)[] Allowed =
     [
         ("00", "10.0", "the .NET SDK feature band global.json asks for"),
+        ("00", "4.0", "the version of the Creative Commons Attribution licence the Twemoji graphics are under"),
         ("01", "0.012", "the course's test-MSE target for the MLP autoencoder"),
         ("04", "2.10", "the libtorch version whose few-channel convolutions the library works around"),
         ("06", "2.9", "KL(N(0, 3²) ‖ N(0, 1)) = ½(8 − ln 9), the closed form at the wide edge of the lesson's σ plot"),
