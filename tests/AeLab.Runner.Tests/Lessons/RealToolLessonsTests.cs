@@ -43,7 +43,9 @@ public class RealToolLessonsTests
         var solved = Repo.TempDir();
         var notebooks = lessons.Select(l => JupyterCopy.Write(l, solved, RunnerRuns.Solutions)).ToList();
         var outDir = Repo.TempDir();
-        var runs = Run(notebooks, outDir, new Dictionary<string, string?> { ["AELAB_SMOKE"] = "1", ["AELAB_EXERCISES"] = "strict" });
+        // AELAB_TRAIN here too: a training cell shows its live pictures only when it trains, and whether the runner's run
+        // of a lesson trained or loaded depends on which run wrote the smoke checkpoint first; training shows them all.
+        var runs = Run(notebooks, outDir, new Dictionary<string, string?> { ["AELAB_SMOKE"] = "1", ["AELAB_TRAIN"] = "1", ["AELAB_EXERCISES"] = "strict" });
         Check(runs, lessons, RunnerRuns.Solutions, RunnerRuns.Solved);
         ExerciseOutputs.AssertAllRight(outDir, lessons.Where(l => !Path.GetFileName(l).StartsWith("00-", StringComparison.Ordinal)));
     }
