@@ -87,7 +87,10 @@ public sealed class FittedGaussian : IDisposable
     public Tensor Mean => _mean.view(_shape);
 
     /// <summary>Standard deviation of every number of the code, in the codes' shape.</summary>
-    public Tensor StandardDeviation => _centred.pow(2).sum(new long[] { 0 }).div(_centred.shape[0] - 1).sqrt().view(_shape);
+    public Tensor StandardDeviation => Std().view(_shape);
+
+    // Per number, over the codes (N − 1 in the denominator, as the covariance the draws follow).
+    Tensor Std() => _centred.pow(2).sum(new long[] { 0 }).div(_centred.shape[0] - 1).sqrt();
 
     /// <summary><paramref name="n"/> draws [n, …] in float32, drawn from torch's generator (seed it first).</summary>
     public Tensor Sample(long n)
@@ -102,7 +105,7 @@ public sealed class FittedGaussian : IDisposable
     public Tensor SampleIndependent(long n)
     {
         using var scope = NewDisposeScope();
-        var std = _centred.pow(2).sum(new long[] { 0 }).div(_centred.shape[0] - 1).sqrt();
+        var std = Std();
         var draws = _mean + randn(new[] { n, _mean.shape[0] }, dtype: float64, device: _mean.device) * std;
         return draws.to(float32).view(new[] { n }.Concat(_shape).ToArray()).MoveToOuterDisposeScope();
     }

@@ -68,15 +68,17 @@ public sealed class FiniteScalarQuantizer : nn.Module<Tensor, QuantizerOutput>, 
         var shift = (offset / half).atanh();
         var bounded = (z + shift).tanh() * half - offset;
         var rounded = bounded + (bounded.round() - bounded).detach();   // round, gradient of the identity
-        var halfWidth = tensor(_levels.Select(l => (double)(l / 2)).ToArray(), device: z.device).to(z.dtype);
-        return (rounded / halfWidth).MoveToOuterDisposeScope();
+        return (rounded / HalfWidth(z)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>⌊L_i/2⌋ per channel, in <paramref name="like"/>'s dtype and device: the scale between levels and [−1, 1].</summary>
+    Tensor HalfWidth(Tensor like) => tensor(_levels.Select(l => (double)(l / 2)).ToArray(), device: like.device).to(like.dtype);
 
     /// <summary>Each code's index: [..., d] codes in [−1, 1] → [...] int64.</summary>
     public Tensor CodesToIndices(Tensor codes)
     {
         using var scope = NewDisposeScope();
-        var halfWidth = tensor(_levels.Select(l => (double)(l / 2)).ToArray(), device: codes.device).to(codes.dtype);
+        var halfWidth = HalfWidth(codes);
         var levelIndex = codes * halfWidth + halfWidth;
         var basis = tensor(_basis, device: codes.device).to(codes.dtype);
         return (levelIndex * basis).sum(-1).round().to(int64).MoveToOuterDisposeScope();
@@ -89,7 +91,7 @@ public sealed class FiniteScalarQuantizer : nn.Module<Tensor, QuantizerOutput>, 
         var basis = tensor(_basis, device: indices.device);
         var levels = tensor(_levels, device: indices.device);
         var levelIndex = indices.unsqueeze(-1).div(basis, rounding_mode: RoundingMode.floor).remainder(levels).to(float32);
-        var halfWidth = tensor(_levels.Select(l => (float)(l / 2)).ToArray(), device: indices.device);
+        var halfWidth = HalfWidth(levelIndex);
         return ((levelIndex - halfWidth) / halfWidth).MoveToOuterDisposeScope();
     }
 
