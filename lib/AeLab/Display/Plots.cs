@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace AeLab.Display;
 
 /// <summary>Small plotting helpers for the lessons: loss curves, function curves, latent scatter.</summary>
-public static class Plots
+public static partial class Plots
 {
     /// <summary>
     /// Named series against their index (1, 2, ...), e.g. train and validation loss per epoch.
