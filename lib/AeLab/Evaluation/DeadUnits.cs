@@ -101,9 +101,9 @@ public static class DeadUnitStudy
     }
 
     /// <summary>
-    /// Per activation, the dead units in all at the lowest and the highest learning rate, and which activation ended
-    /// with the lower training MSE at each rate: "dead units from lr 0.001 to 0.01: ReLU 216 → 424, LeakyReLU(0.2)
-    /// 5 → 22; lower training MSE: LeakyReLU(0.2) at both rates".
+    /// Per activation trained at more than one rate, the dead units in all at the lowest and the highest learning rate;
+    /// and, at each rate with more than one run, which activation ended with the lower training MSE: "dead units from
+    /// lr 0.001 to 0.01: ReLU 216 → 424; lower training MSE at lr 0.01: LeakyReLU(0.2)".
     /// </summary>
     public static string Reading(IReadOnlyList<DeadUnitRun> runs)
     {
@@ -120,11 +120,15 @@ public static class DeadUnitStudy
                 .Select(c => $"{c.Key} {c.Low!.Dead.Dead} → {c.High!.Dead.Dead}").ToList();
             if (changes.Count > 0) parts.Add($"dead units from lr {Rate(rates[0])} to {Rate(rates[^1])}: {string.Join(", ", changes)}");
         }
-        var best = rates.Select(lr => (Lr: lr, Run: runs.Where(r => r.LearningRate == lr).MinBy(r => r.TrainMse)!)).ToList();
+        // Which activation fits better, at each rate where there is more than one run to compare.
+        var contested = rates.Where(lr => runs.Count(r => r.LearningRate == lr) > 1).ToArray();
+        var best = contested.Select(lr => (Lr: lr, Run: runs.Where(r => r.LearningRate == lr).MinBy(r => r.TrainMse)!)).ToList();
         var winners = best.Select(b => b.Run.Activation).Distinct().ToList();
-        parts.Add("lower training MSE: " + (winners.Count == 1
-            ? $"{winners[0]} {(rates.Length == 1 ? $"at lr {Rate(rates[0])}" : rates.Length == 2 ? "at both rates" : "at every rate")}"
-            : string.Join(", ", best.Select(b => $"{b.Run.Activation} at lr {Rate(b.Lr)}"))));
+        if (winners.Count == 1)
+            parts.Add(contested.Length == 1 ? $"lower training MSE at lr {Rate(contested[0])}: {winners[0]}"
+                : $"lower training MSE: {winners[0]} {(contested.Length == 2 ? "at both rates" : "at every rate")}");
+        else if (winners.Count > 1)
+            parts.Add("lower training MSE: " + string.Join(", ", best.Select(b => $"{b.Run.Activation} at lr {Rate(b.Lr)}")));
         return string.Join("; ", parts);
     }
 }

@@ -99,6 +99,10 @@ public class DeadUnitsTests
         runs[0] = runs[0] with { TrainMse = 0.01 };
         Assert.EndsWith("lower training MSE: ReLU at lr 0.001, LeakyReLU(0.2) at lr 0.01", DeadUnitStudy.Reading(runs));
 
+        // Lesson 02's three runs: ReLU at two rates, LeakyReLU at the larger one only.
+        var three = new[] { runs[0], runs[2], runs[3] };
+        Assert.Equal("dead units from lr 0.001 to 0.01: ReLU 2 → 5; lower training MSE at lr 0.01: LeakyReLU(0.2)", DeadUnitStudy.Reading(three));
+
         var table = DeadUnitStudy.Table(runs).ToString().Split('\n');
         Assert.Equal(6, table.Length);   // header, four runs, the reading
         Assert.StartsWith("activation      learning rate  encoder 3", table[0]);
