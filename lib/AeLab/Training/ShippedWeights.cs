@@ -68,7 +68,8 @@ public static class ShippedWeights
         return Convert.ToHexString(SHA256.HashData(f)).ToLowerInvariant();
     }
 
-    /// <summary>The entry's file after checking it is there and unchanged; a missing or changed file is refused.</summary>
+    /// <summary>The checkpoint to load for the entry, after checking its file is there and unchanged (a missing or changed
+    /// file is refused): the file itself, or its unpacked copy when it is packed.</summary>
     public static string Verified(ShippedEntry entry)
     {
         var path = Path.Combine(Folder, entry.File);
@@ -78,11 +79,15 @@ public static class ShippedWeights
         if (found != entry.Sha256)
             throw new CheckpointException(path, $"The shipped weights '{path}' are damaged or changed: weights.json expects SHA-256 {entry.Sha256}, the file has {found}. " +
                 $"Restore them with `git checkout -- notebooks/weights/{entry.File}`, or set AELAB_TRAIN=1 to train instead.");
-        return path;
+        return PackedWeights.Loadable(path, entry.Sha256, UnpackedFolder);
     }
 
+    /// <summary>notebooks/checkpoints/.shipped: the unpacked copies of packed shipped files (<see cref="PackedWeights"/>).</summary>
+    public static string UnpackedFolder => Path.Combine(Course.NotebooksFolder, "checkpoints", ".shipped");
+
     /// <summary>
-    /// Writes a lesson's trained checkpoint as shipped weights (weights only, float16 when <paramref name="half"/>) and
+    /// Writes a lesson's trained checkpoint as shipped weights (weights only, float16 when <paramref name="half"/>, packed
+    /// by <see cref="PackedWeights"/>) and
     /// records it in the manifest, replacing an older entry for the same checkpoint. Returns the entry.
     /// </summary>
     public static ShippedEntry Export(string checkpointPath, bool half, IReadOnlyDictionary<string, double>? check = null)
@@ -93,6 +98,7 @@ public static class ShippedWeights
         var target = Path.Combine(Folder, file);
         Checkpoint.SaveWeightsOnly(checkpointPath, target, half);
         var info = Checkpoint.Info(target);
+        PackedWeights.Pack(target);
         var last = info.History.Count == 0 ? new Dictionary<string, double>() : info.History[^1].Metrics.ToDictionary(kv => kv.Key, kv => kv.Value);
         var version = typeof(ShippedWeights).Assembly.GetName().Version?.ToString() ?? "?";
         var entry = new ShippedEntry(file, lesson, name, info.ModelType, info.ConfigJson, Sha256(target), half ? "float16" : "float32",
