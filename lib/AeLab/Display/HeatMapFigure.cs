@@ -8,7 +8,11 @@ static class HeatMapFigure
 {
     /// <summary>The map's layout: panels of w×h cells, <paramref name="Gap"/> cells apart, each cell Scale pixels.</summary>
     public sealed record Axes(int Panels, int W, int H, int Gap, int Scale, string? XTitle, string? YTitle,
-        (double First, double Last)? X, (double First, double Last)? Y);
+        (double First, double Last)? X, (double First, double Last)? Y)
+    {
+        /// <summary>A title above each panel, or null.</summary>
+        public IReadOnlyList<string>? Titles { get; init; }
+    }
 
     public static Picture Draw(Raster map, Axes a, (float Lo, float Hi)? bar)
     {
@@ -17,10 +21,18 @@ static class HeatMapFigure
         var xTicks = Ticks(a.W, a.X);
         float yTickWidth = yTicks.Max(t => font.MeasureText(t.Label));
         int left = 8 + (a.YTitle is null ? 0 : 18) + (int)Math.Ceiling(yTickWidth) + 6;
-        int top = 8, bottom = 22 + (a.XTitle is null ? 0 : 16);
+        int top = a.Titles is null ? 8 : 24, bottom = 22 + (a.XTitle is null ? 0 : 16);
         var barTicks = bar is { } b ? BarTicks(b.Lo, b.Hi) : [];
         int barWidth = bar is null ? 0 : 10 + 14 + 4 + (int)Math.Ceiling(barTicks.Max(t => font.MeasureText(t.Label)));
-        int width = left + map.Width + barWidth + 8, height = top + map.Height + bottom;
+        // A panel title wider than its panel widens the picture on both sides, so that nothing is cut off.
+        int overhang = 0;
+        if (a.Titles is { } t)
+        {
+            using var tf = Fonts.Paint(12);
+            overhang = (int)Math.Ceiling(Math.Max(0, t.Max(x => tf.MeasureText(x)) - a.W * a.Scale) / 2);
+            left = Math.Max(left, overhang + 4);
+        }
+        int width = left + map.Width + Math.Max(barWidth, overhang) + 8, height = top + map.Height + bottom;
 
         using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bmp);
@@ -46,6 +58,12 @@ static class HeatMapFigure
             }
         }
         using var titleFont = Fonts.Paint(12);
+        if (a.Titles is { } titles)
+            for (int p = 0; p < a.Panels; p++)
+            {
+                float centre = left + (p * (a.W + a.Gap) + a.W / 2f) * a.Scale;
+                canvas.DrawText(titles[p], centre - titleFont.MeasureText(titles[p]) / 2, top - 7, titleFont);
+            }
         if (a.XTitle is { } xt) canvas.DrawText(xt, left + map.Width / 2f - titleFont.MeasureText(xt) / 2, height - 6, titleFont);
         if (a.YTitle is { } yt)
         {

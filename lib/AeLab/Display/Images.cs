@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace AeLab.Display;
 
 /// <summary>Turns image tensors into pictures: grids, originals vs reconstructions, heat maps.</summary>
-public static class Images
+public static partial class Images
 {
     /// <summary>
     /// One image [C,H,W] or [H,W], or a batch [N,C,H,W], as a grid with <paramref name="nrow"/> images
@@ -142,14 +142,17 @@ public static class Images
     /// <param name="yTitle">Title left of the y axis (the rows), e.g. "σ".</param>
     /// <param name="x">The values of the first and last column (ticks then show values, not indices).</param>
     /// <param name="y">The values of the top and bottom row.</param>
+    /// <param name="titles">A title above each panel (one per channel of [C,H,W]), e.g. "head 1", "head 2".</param>
     public static Picture HeatMap(Tensor values, bool colorbar = true, int scale = 0, string? xTitle = null, string? yTitle = null,
-        (double First, double Last)? x = null, (double First, double Last)? y = null)
+        (double First, double Last)? x = null, (double First, double Last)? y = null, IReadOnlyList<string>? titles = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.dim() is not (2 or 3))
             throw new ArgumentException($"HeatMap: expected [H,W] or [C,H,W], got [{string.Join(",", values.shape)}].", nameof(values));
         using var t = values.dim() == 2 ? values.unsqueeze(0) : values.alias();
         int c = (int)t.shape[0], h = (int)t.shape[1], w = (int)t.shape[2];
+        if (titles is not null && titles.Count != c)
+            throw new ArgumentException($"HeatMap: {titles.Count} titles for {c} panels; give one title per channel.", nameof(titles));
         var data = ImageBatch.Floats(t);
         var finite = data.Where(float.IsFinite).ToArray();
         float lo = finite.Length > 0 ? finite.Min() : 0f, hi = finite.Length > 0 ? finite.Max() : 1f;
@@ -165,7 +168,7 @@ public static class Images
                     raster.Set(ch * (w + gap) + col, row, r, g, b);
                 }
         if (scale == 0) scale = Math.Max(1, 160 / h);
-        return HeatMapFigure.Draw(raster.Upscale(scale), new HeatMapFigure.Axes(c, w, h, gap, scale, xTitle, yTitle, x, y),
+        return HeatMapFigure.Draw(raster.Upscale(scale), new HeatMapFigure.Axes(c, w, h, gap, scale, xTitle, yTitle, x, y) { Titles = titles },
             colorbar ? (lo, hi) : null);
     }
 
