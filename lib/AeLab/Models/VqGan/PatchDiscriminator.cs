@@ -21,7 +21,11 @@ public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
     /// <param name="inChannels">Image channels (3 for RGB).</param>
     /// <param name="baseChannels">Channels of the first layer (taming: 64); doubled per layer up to 8×.</param>
     /// <param name="layers">Stride-2 layers after the first (taming: 3). Each halves the patch grid.</param>
-    public PatchDiscriminator(int inChannels = 3, int baseChannels = 64, int layers = 3) : base(nameof(PatchDiscriminator))
+    /// <param name="batchNorm">BatchNorm after the hidden convolutions, as taming. Real images and reconstructions go
+    /// through the discriminator as separate batches, so each batch is normalised by its own statistics, which hides
+    /// a difference the two batches share (all reconstructions a little blurred, a little off in colour); false drops
+    /// the normalisation.</param>
+    public PatchDiscriminator(int inChannels = 3, int baseChannels = 64, int layers = 3, bool batchNorm = true) : base(nameof(PatchDiscriminator))
     {
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be at least 1.");
         if (baseChannels < 1) throw new ArgumentOutOfRangeException(nameof(baseChannels), baseChannels, "baseChannels must be at least 1.");
@@ -38,9 +42,10 @@ public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
             mult = Math.Min(1 << n, 8);
             // The last of these is stride 1, as in the reference: more depth without shrinking the grid further.
             int stride = n == layers ? 1 : 2;
-            list.Add(nn.Sequential(
-                nn.Conv2d(baseChannels * prev, baseChannels * mult, 4, stride: stride, padding: 1, bias: false),
-                nn.BatchNorm2d(baseChannels * mult), nn.LeakyReLU(0.2)));
+            list.Add(batchNorm
+                ? nn.Sequential(nn.Conv2d(baseChannels * prev, baseChannels * mult, 4, stride: stride, padding: 1, bias: false),
+                                nn.BatchNorm2d(baseChannels * mult), nn.LeakyReLU(0.2))
+                : nn.Sequential(nn.Conv2d(baseChannels * prev, baseChannels * mult, 4, stride: stride, padding: 1), nn.LeakyReLU(0.2)));
         }
         list.Add(nn.Conv2d(baseChannels * mult, 1, 4, stride: 1, padding: 1));
         blocks = nn.ModuleList(list.ToArray());

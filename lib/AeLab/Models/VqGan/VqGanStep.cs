@@ -116,6 +116,8 @@ public sealed class VqGanStep : IMultiStep
             metrics["d_loss"] = d.detach();
             metrics["d_real"] = real.mean().detach();
             metrics["d_fake"] = fake.mean().detach();
+            // Patches on the right side of zero: 0.5 is chance, 1 a discriminator that tells every patch apart.
+            metrics["d_accuracy"] = ((real.gt(0).to(real.dtype).mean() + fake.lt(0).to(fake.dtype).mean()) / 2).detach();
         }
         GlobalStep++;
 

@@ -90,4 +90,16 @@ public class GanLossesTests
         Assert.Equal(new long[] { 2, 128, 3, 3 }, features[3].shape);
         Assert.Throws<ArgumentException>(() => d.forward(randn(3, 32, 32)));
     }
+
+    [Fact]
+    public void Patch_discriminator_without_batch_norm_has_the_same_grid_and_no_normalisation()
+    {
+        Lab.Init(seed: 0);
+        var plain = new PatchDiscriminator(3, baseChannels: 16, layers: 3, batchNorm: false);
+        Assert.DoesNotContain(plain.modules(), m => m is TorchSharp.Modules.BatchNorm2d);
+        Assert.Contains(new PatchDiscriminator(3, baseChannels: 16, layers: 3).modules(), m => m is TorchSharp.Modules.BatchNorm2d);
+        var (logits, features) = plain.Features(randn(2, 3, 32, 32));
+        Assert.Equal(new long[] { 2, 1, 2, 2 }, logits.shape);
+        Assert.Equal(4, features.Count);
+    }
 }

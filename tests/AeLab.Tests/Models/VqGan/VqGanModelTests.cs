@@ -78,6 +78,8 @@ public class VqGanModelTests
         var after = trainer.Step(new Batch(x)).Metrics;
         Assert.Contains("d_loss", after.Keys);
         Assert.Contains("perceptual", after.Keys);
+        var accuracy = after["d_accuracy"].item<float>();
+        Assert.InRange(accuracy, 0f, 1f);
         var lambda = after["lambda"].item<float>();
         Assert.True(lambda > 0 && lambda <= 0.8 * GanLosses.MaxAdaptiveWeight, $"lambda {lambda}");
         Assert.False(d.parameters().Zip(before).All(t => t.First.equal(t.Second).all().item<bool>()), "the discriminator did not train after its start step");
