@@ -48,8 +48,10 @@ public sealed class TrainingBudget
 /// <param name="SecondsPer1000">Time to draw 1 000 samples (NaN for a reference row).</param>
 /// <param name="Budget">How long it trained (null for a reference row).</param>
 /// <param name="Short">A short label for a bar chart (the name when not given).</param>
+/// <param name="Spread">How far d² moves with another draw of as many samples: a standard deviation, e.g. from
+/// <see cref="FrechetScorer.ScoreWithSpread"/> (NaN when not measured).</param>
 public sealed record GeneratorScore(string Name, FrechetScore Score, double ReconstructionMse = double.NaN, long Parameters = 0,
-    double SecondsPer1000 = double.NaN, TrainingBudget? Budget = null, string? Short = null)
+    double SecondsPer1000 = double.NaN, TrainingBudget? Budget = null, string? Short = null, double Spread = double.NaN)
 {
     /// <summary>A row that is no generator: real images (the floor) or noise (the ceiling).</summary>
     public bool IsReference => Budget is null;
@@ -67,19 +69,20 @@ public static class GeneratorTable
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(floor);
-        return new Table("", "d²_FC", "× floor", "means", "covar.", "recon MSE", "parameters", "s / 1000", "epochs × images")
-            .Format("d²_FC", "F2").Format("× floor", "F0").Format("means", "F2").Format("covar.", "F2")
+        return new Table("", "d²_FC", "±", "× floor", "means", "covar.", "recon MSE", "parameters", "s / 1000", "epochs × images")
+            .Format("d²_FC", "F2").Format("±", "F1").Format("× floor", "F0").Format("means", "F2").Format("covar.", "F2")
             .Format("recon MSE", "F4").Format("parameters", "N0").Format("s / 1000", "F2")
             .Rows(rows.OrderBy(r => r.Score.Squared), r => new object?[]
             {
-                r.Name, r.Score.Squared, r.Score.Squared / floor.Squared, r.Score.MeanTerm, r.Score.CovarianceTerm,
+                r.Name, r.Score.Squared, r.Spread, r.Score.Squared / floor.Squared, r.Score.MeanTerm, r.Score.CovarianceTerm,
                 r.ReconstructionMse, r.IsReference ? double.NaN : r.Parameters, r.SecondsPer1000, r.Budget?.ToString() ?? "–",
             });
     }
 
     /// <summary>
     /// The table's reading in one line: the best generator and how many times the floor it scores, how the first of
-    /// <paramref name="pair"/> compares with the second, and where the lowest reconstruction error ranks by the score.
+    /// <paramref name="pair"/> compares with the second, where the lowest reconstruction error ranks by the score, and
+    /// which neighbouring generators are too close to order (<see cref="TooClose"/>).
     /// </summary>
     public static string Reading(IReadOnlyCollection<GeneratorScore> rows, FrechetScore floor, (string First, string Second) pair)
     {
@@ -96,7 +99,29 @@ public static class GeneratorTable
         return (Lab.Smoke ? "Smoke mode, a few batches of training (the order means nothing): " : "") +
                $"best {best.Name} at {F(best.Score.Squared / floor.Squared)} × the floor; " +
                $"{first.Name} {(first.Score.Squared < second.Score.Squared ? "below" : "above")} {second.Name}; " +
-               $"lowest reconstruction error {bestRecon.Name}, {Ordinal(generators.IndexOf(bestRecon) + 1)} of {generators.Count} by the score.";
+               $"lowest reconstruction error {bestRecon.Name}, {Ordinal(generators.IndexOf(bestRecon) + 1)} of {generators.Count} by the score" +
+               Unresolved(generators) + ".";
+    }
+
+    /// <summary>
+    /// Whether two scores are too close to order: their gap is less than twice the spread of their difference,
+    /// 2·√(s₁² + s₂²), so another draw of samples could swap them. False when a spread is not known.
+    /// </summary>
+    public static bool TooClose(GeneratorScore a, GeneratorScore b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (double.IsNaN(a.Spread) || double.IsNaN(b.Spread)) return false;
+        return Math.Abs(a.Score.Squared - b.Score.Squared) < 2 * Math.Sqrt(a.Spread * a.Spread + b.Spread * b.Spread);
+    }
+
+    static string Unresolved(List<GeneratorScore> sorted)
+    {
+        if (sorted.Any(g => double.IsNaN(g.Spread))) return "";
+        var pairs = sorted.Zip(sorted.Skip(1)).Where(p => TooClose(p.First, p.Second))
+            .Select(p => $"{p.First.Name} and {p.Second.Name}").ToList();
+        return pairs.Count == 0 ? "; every neighbouring pair further apart than its spread"
+                                : $"; too close to order: {string.Join(", ", pairs)}";
     }
 
     /// <summary>

@@ -38,6 +38,23 @@ public class GeneratorScoringTests
     }
 
     [Fact]
+    public void The_spread_is_how_far_the_score_moves_between_draws_of_as_many_samples()
+    {
+        var classifier = Classifier();
+        using var reference = rand(400, 1, 28, 28);
+        using var scorer = new FrechetScorer(classifier, reference);
+        Tensor Draw(int n) => (rand(n, 1, 28, 28) * 0.8).pow(1.5);
+        using var images = Draw(400);
+        var (score, spread) = scorer.ScoreWithSpread(images, resamples: 30, seed: 5);
+        Assert.Equal(scorer.Score(images).Squared, score.Squared, 9);   // the score itself is of the images as drawn
+        // Fresh draws of as many samples scatter by about the bootstrap's estimate.
+        var fresh = Enumerable.Range(0, 12).Select(_ => scorer.Score(Draw(400)).Squared).ToArray();
+        double mean = fresh.Average(), sd = Math.Sqrt(fresh.Sum(v => (v - mean) * (v - mean)) / (fresh.Length - 1));
+        Assert.InRange(spread / sd, 0.4, 2.5);
+        Assert.Equal("resamples", Assert.Throws<ArgumentOutOfRangeException>(() => scorer.ScoreWithSpread(reference, 1)).ParamName);
+    }
+
+    [Fact]
     public void Draw_collects_n_clamped_images_in_batches_and_times_them()
     {
         var sizes = new List<int>();
@@ -106,6 +123,21 @@ public class GeneratorScoringTests
         Assert.Contains("C above A", GeneratorTable.Reading(rows, rows[1].Score, ("C", "A")));
         var missing = Assert.Throws<ArgumentException>(() => GeneratorTable.Reading(rows, rows[1].Score, ("A", "D")));
         Assert.Contains("\"D\"", missing.Message);
+        Assert.DoesNotContain("spread", line);   // no spreads measured: nothing said about them
+    }
+
+    [Fact]
+    public void Neighbours_closer_than_their_spread_are_named_too_close_to_order()
+    {
+        var rows = Rows().Select(r => r with { Spread = r.Name == "A" ? 1 : 2 }).ToList();
+        rows.Add(new("D", new FrechetScore(124, 25, 99), 0.02, 100, 1, TrainingBudget.Of(1, 100), Spread: 2));
+        Assert.True(GeneratorTable.TooClose(rows.Single(r => r.Name == "B"), rows.Single(r => r.Name == "D")));   // 4 < 2·√8
+        Assert.False(GeneratorTable.TooClose(rows.Single(r => r.Name == "A"), rows.Single(r => r.Name == "C")));  // 20 > 2·√5
+        var line = GeneratorTable.Reading(rows, rows[1].Score, ("A", "C"));
+        Assert.EndsWith("; too close to order: B and D.", line);
+        var apart = GeneratorTable.Reading(rows.Where(r => r.Name != "D").ToList(), rows[1].Score, ("A", "C"));
+        Assert.EndsWith("; every neighbouring pair further apart than its spread.", apart);
+        Assert.Contains("±", GeneratorTable.Of(rows, rows[1].Score).ToString());
     }
 
     [Fact]
