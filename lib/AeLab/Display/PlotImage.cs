@@ -22,7 +22,7 @@ internal static class PlotImage
         int width = 720, int height = 420, bool logX = false)
     {
         var bars = series.FirstOrDefault(p => p.Bars is not null)?.Bars;
-        float left = 70, right = bars is null ? 170 : 30, top = title.Length > 0 ? 40 : 16, bottom = 52;
+        float left = 70, right = bars is null ? LegendWidth(series) : 30, top = title.Length > 0 ? 40 : 16, bottom = 52;
         var plot = new SKRect(left, top, width - right, height - bottom);
         double Ty(double y) => logY ? Math.Log10(y) : y;
         double Tx(double x) => logX ? Math.Log10(x) : x;
@@ -110,6 +110,15 @@ internal static class PlotImage
             canvas.DrawText(series[i].Name, plot.Right + 36, ly + 8, small);
         }
         return Raster.Encode(bitmap);
+    }
+
+    /// <summary>The right margin that holds the legend: its swatches and the longest series name in full (at least 170
+    /// pixels, at most half the picture), so no name is cut off at the picture's edge.</summary>
+    static float LegendWidth(IReadOnlyList<PlotSeries> series)
+    {
+        using var small = Fonts.Paint(11);
+        float longest = series.Count == 0 ? 0 : series.Max(s => small.MeasureText(s.Name));
+        return Math.Clamp(36 + longest + 10, 170, 360);
     }
 
     /// <summary>A range padded by 5 % and "nice" ticks (1, 2 or 5 × 10^k apart) across it.</summary>

@@ -10,6 +10,13 @@ namespace AeLab.Models.PixelCnn;
 /// raster order (rows above; on its own row, columns to the left). Type A also hides the centre (the
 /// position's own input): use it for the first layer, so logits at i never see token i. Type B keeps the
 /// centre: for later layers, whose centre holds features already computed from positions before i.
+/// <para>
+/// The rows of the kernel below its centre are all masked, so the convolution runs with the kernel's top
+/// ⌊k/2⌋ + 1 rows only, on the input padded above and at the sides but not below: the same output as the full
+/// masked k×k kernel with symmetric padding, for a little over half the multiply-adds (28 of 49 taps at 7×7, 6 of 9
+/// at 3×3). The same cut makes each output row depend on input rows up to its own only, which
+/// <see cref="PixelCnnPrior.Sample(int, double)"/> uses to feed only the rows drawn so far.
+/// </para>
 /// </summary>
 public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
 {
@@ -45,7 +52,9 @@ public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var w = weight * mask;
-        return nn.functional.conv2d(x, w, bias, padding: new long[] { padding, padding });
+        using var masked = weight * mask;
+        using var upper = masked.narrow(2, 0, padding + 1);                                        // rows above and the centre row
+        using var padded = nn.functional.pad(x, new long[] { padding, padding, padding, 0 });      // left, right, top, bottom
+        return nn.functional.conv2d(padded, upper, bias);
     }
 }
