@@ -146,5 +146,16 @@ public static class Hints
         ["12.3"] = new("the copies have exactly the test images' mean feature vector, and no spread at all.",
             "equal means make ‖μ₁ − μ₂‖² zero; a set without spread has a zero covariance, so the trace term keeps all " +
             "of the test features' covariance."),
+
+        // 13 · A prior for the latent: diffusion
+        ["13.1"] = new("pick one ᾱ per item with alphaBars[t], give it the shape [B, 1, 1, 1] so it broadcasts over each map, " +
+                       "then write the formula with sqrt().",
+            "var a = alphaBars[t].reshape(-1, 1, 1, 1); return a.sqrt() * x0 + (1 - a).sqrt() * eps;"),
+        ["13.2"] = new("the mean is (x_t − β_t ε̂ / √(1 − ᾱ_t)) / √α_t; σ_t² uses ᾱ at tStep and at tStep − 1.",
+            "σ_t = √((1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t) with schedule.AlphaBar(tStep − 1) and schedule.AlphaBar(tStep); " +
+            "all of these are plain doubles that multiply the tensors."),
+        ["13.3"] = new("multiply 1 − β_s step by step and stop at the first product below ½.",
+            "with β_s ≈ 10⁻⁴ + 2·10⁻⁵ s (T = 1000), Σ β_s ≈ 10⁻⁴ t + 10⁻⁵ t², and ln 2 ≈ 0.69: solve 10⁻⁵ t² + 10⁻⁴ t = 0.69, " +
+            "or let a loop over schedule.Betas find it."),
     };
 }

@@ -17,7 +17,8 @@ namespace AeLab.Models;
 /// As in the source, the last decoder block also ends in BatchNorm + LeakyReLU before the Tanh.
 /// Loss as in the source: MSE summed over the batch + KlWeight · KL summed over the batch (0.1 there).
 /// <c>downsamples: 2</c> drops the deepest block on each side (64 and 128 channels): a latent of S/4 per side, for
-/// small images where S/8 leaves too few latent pixels to describe a picture.
+/// small images where S/8 leaves too few latent pixels to describe a picture. <c>baseChannels</c> (64 in the source) sets the
+/// widths, doubling at each stage (64, 128, 256); a smaller one gives a smaller model for small images (lesson 13: 28 px).
 /// </remarks>
 public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 {
@@ -39,34 +40,39 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>The side of the images it is trained on, which <see cref="Sample"/> draws (the convolutions take any multiple of <see cref="Downscale"/>).</summary>
     public int ImageSize { get; }
 
+    /// <summary>Channels of the first stage (each further stage doubles them): 64 in the source.</summary>
+    public int BaseChannels { get; }
+
     public long[] InputShape => new long[] { InChannels, ImageSize, ImageSize };
     public long[] LatentShape => new long[] { LatentChannels, ImageSize / Downscale, ImageSize / Downscale };
 
     /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
     public double KlWeight { get; set; }
 
-    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128, int downsamples = 3) : base(nameof(ConvVae))
+    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128, int downsamples = 3, int baseChannels = 64) : base(nameof(ConvVae))
     {
         if (downsamples is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(downsamples), downsamples, "downsamples must be 3 (the source's S/8 latent) or 2 (S/4).");
         int reduction = 1 << downsamples;
         if (imageSize < reduction || imageSize % reduction != 0) throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"imageSize must be a positive multiple of {reduction} ({downsamples} stride-2 stages).");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be at least 1.");
         if (latentChannels < 1) throw new ArgumentOutOfRangeException(nameof(latentChannels), latentChannels, "latentChannels must be at least 1.");
+        if (baseChannels < 1) throw new ArgumentOutOfRangeException(nameof(baseChannels), baseChannels, "baseChannels must be at least 1.");
         InChannels = inChannels;
         ImageSize = imageSize;
         LatentChannels = latentChannels;
         Downsamples = downsamples;
         KlWeight = klWeight;
-        long deepest = downsamples == 3 ? 256 : 128;
+        BaseChannels = baseChannels;
+        long w = baseChannels, deepest = downsamples == 3 ? 4 * w : 2 * w;
         encoder = downsamples == 3
-            ? Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128), ConvBlock(128, 256))
-            : Sequential(ConvBlock(inChannels, 64), ConvBlock(64, 128));
+            ? Sequential(ConvBlock(inChannels, w), ConvBlock(w, 2 * w), ConvBlock(2 * w, 4 * w))
+            : Sequential(ConvBlock(inChannels, w), ConvBlock(w, 2 * w));
         fcMu = Conv2d(deepest, latentChannels, 1);
         fcVar = Conv2d(deepest, latentChannels, 1);
         decoderInput = ConvTranspose2d(latentChannels, deepest, 1);
         decoder = downsamples == 3
-            ? Sequential(UpBlock(256, 128), UpBlock(128, 64), UpBlock(64, inChannels))
-            : Sequential(UpBlock(128, 64), UpBlock(64, inChannels));
+            ? Sequential(UpBlock(4 * w, 2 * w), UpBlock(2 * w, w), UpBlock(w, inChannels))
+            : Sequential(UpBlock(2 * w, w), UpBlock(w, inChannels));
         RegisterComponents();
     }
 
