@@ -22,6 +22,11 @@ public sealed class FeatureStatistics : IDisposable
     /// <summary>D, the feature length.</summary>
     public long Dim => Mean.shape[0];
 
+    Tensor? _root;
+
+    /// <summary>Σ^½, computed once: a set scored against many others (lesson 12's test images) pays for it once.</summary>
+    internal Tensor Root => _root ??= FrechetDistance.SymmetricSqrt(Covariance).DetachFromDisposeScope();
+
     /// <summary>Statistics of feature vectors [N, D] (any device and float type; N ≥ 2).</summary>
     public static FeatureStatistics Of(Tensor features)
     {
@@ -49,7 +54,7 @@ public sealed class FeatureStatistics : IDisposable
         return new FeatureStatistics(mean.detach().cpu().to(float64).clone(), covariance.detach().cpu().to(float64).clone(), count);
     }
 
-    public void Dispose() { Mean.Dispose(); Covariance.Dispose(); }
+    public void Dispose() { Mean.Dispose(); Covariance.Dispose(); _root?.Dispose(); }
 }
 
 /// <summary>
@@ -100,7 +105,7 @@ public static class FrechetDistance
         if (a.Dim != b.Dim) throw new ArgumentException($"The feature sets have different lengths: {a.Dim} and {b.Dim}.");
         using var scope = NewDisposeScope();
         double meanTerm = (a.Mean - b.Mean).square().sum().item<double>();
-        var rootA = SymmetricSqrt(a.Covariance);
+        var rootA = a.Root;
         var m = rootA.matmul(b.Covariance).matmul(rootA);
         m = (m + m.t()) / 2;   // symmetric in exact arithmetic; remove the rounding asymmetry before eigh
         var lambda = linalg.eigvalsh(m).clamp_min(0);
