@@ -103,6 +103,11 @@ public static class FrechetDistance
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Dim != b.Dim) throw new ArgumentException($"The feature sets have different lengths: {a.Dim} and {b.Dim}.");
+        return OnOneThread(() => ComputeOnce(a, b));
+    }
+
+    static FrechetScore ComputeOnce(FeatureStatistics a, FeatureStatistics b)
+    {
         using var scope = NewDisposeScope();
         double meanTerm = (a.Mean - b.Mean).square().sum().item<double>();
         var rootA = a.Root;
@@ -122,9 +127,25 @@ public static class FrechetDistance
         ArgumentNullException.ThrowIfNull(symmetric);
         if (symmetric.dim() != 2 || symmetric.shape[0] != symmetric.shape[1])
             throw new ArgumentException($"Expected a square matrix; got [{string.Join(", ", symmetric.shape)}].", nameof(symmetric));
-        using var scope = NewDisposeScope();
-        var s = symmetric.to(float64);
-        var (w, v) = linalg.eigh((s + s.t()) / 2);
-        return (v * w.clamp_min(0).sqrt().unsqueeze(0)).matmul(v.t()).MoveToOuterDisposeScope();
+        return OnOneThread(() =>
+        {
+            using var scope = NewDisposeScope();
+            var s = symmetric.to(float64);
+            var (w, v) = linalg.eigh((s + s.t()) / 2);
+            return (v * w.clamp_min(0).sqrt().unsqueeze(0)).matmul(v.t()).MoveToOuterDisposeScope();
+        });
+    }
+
+    // The eigendecompositions and products here are of D×D matrices (D = 128 in lesson 12): small enough that
+    // splitting them over threads costs more than it saves — measured on two busy cores, eigvalsh of a 128×128 matrix
+    // took two orders of magnitude longer on two threads than on one. So they run on one thread, then the setting is
+    // restored.
+    static T OnOneThread<T>(Func<T> compute)
+    {
+        int threads = get_num_threads();
+        if (threads == 1) return compute();
+        set_num_threads(1);
+        try { return compute(); }
+        finally { set_num_threads(threads); }
     }
 }
