@@ -22,6 +22,11 @@ public sealed class FeatureStatistics : IDisposable
     /// <summary>D, the feature length.</summary>
     public long Dim => Mean.shape[0];
 
+    Tensor? _root;
+
+    /// <summary>Σ^½, computed once: a set scored against many others (lesson 12's test images) pays for it once.</summary>
+    internal Tensor Root => _root ??= FrechetDistance.SymmetricSqrt(Covariance).DetachFromDisposeScope();
+
     /// <summary>Statistics of feature vectors [N, D] (any device and float type; N ≥ 2).</summary>
     public static FeatureStatistics Of(Tensor features)
     {
@@ -49,7 +54,7 @@ public sealed class FeatureStatistics : IDisposable
         return new FeatureStatistics(mean.detach().cpu().to(float64).clone(), covariance.detach().cpu().to(float64).clone(), count);
     }
 
-    public void Dispose() { Mean.Dispose(); Covariance.Dispose(); }
+    public void Dispose() { Mean.Dispose(); Covariance.Dispose(); _root?.Dispose(); }
 }
 
 /// <summary>
@@ -98,9 +103,14 @@ public static class FrechetDistance
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Dim != b.Dim) throw new ArgumentException($"The feature sets have different lengths: {a.Dim} and {b.Dim}.");
+        return OnOneThread(() => ComputeOnce(a, b));
+    }
+
+    static FrechetScore ComputeOnce(FeatureStatistics a, FeatureStatistics b)
+    {
         using var scope = NewDisposeScope();
         double meanTerm = (a.Mean - b.Mean).square().sum().item<double>();
-        var rootA = SymmetricSqrt(a.Covariance);
+        var rootA = a.Root;
         var m = rootA.matmul(b.Covariance).matmul(rootA);
         m = (m + m.t()) / 2;   // symmetric in exact arithmetic; remove the rounding asymmetry before eigh
         var lambda = linalg.eigvalsh(m).clamp_min(0);
@@ -117,9 +127,25 @@ public static class FrechetDistance
         ArgumentNullException.ThrowIfNull(symmetric);
         if (symmetric.dim() != 2 || symmetric.shape[0] != symmetric.shape[1])
             throw new ArgumentException($"Expected a square matrix; got [{string.Join(", ", symmetric.shape)}].", nameof(symmetric));
-        using var scope = NewDisposeScope();
-        var s = symmetric.to(float64);
-        var (w, v) = linalg.eigh((s + s.t()) / 2);
-        return (v * w.clamp_min(0).sqrt().unsqueeze(0)).matmul(v.t()).MoveToOuterDisposeScope();
+        return OnOneThread(() =>
+        {
+            using var scope = NewDisposeScope();
+            var s = symmetric.to(float64);
+            var (w, v) = linalg.eigh((s + s.t()) / 2);
+            return (v * w.clamp_min(0).sqrt().unsqueeze(0)).matmul(v.t()).MoveToOuterDisposeScope();
+        });
+    }
+
+    // The eigendecompositions and products here are of D×D matrices (D = 128 in lesson 12): small enough that
+    // splitting them over threads costs more than it saves — measured on two busy cores, eigvalsh of a 128×128 matrix
+    // took two orders of magnitude longer on two threads than on one. So they run on one thread, then the setting is
+    // restored.
+    static T OnOneThread<T>(Func<T> compute)
+    {
+        int threads = get_num_threads();
+        if (threads == 1) return compute();
+        set_num_threads(1);
+        try { return compute(); }
+        finally { set_num_threads(threads); }
     }
 }

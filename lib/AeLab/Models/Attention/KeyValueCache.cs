@@ -13,36 +13,38 @@ namespace AeLab.Models.Attention;
 /// </summary>
 public sealed class KeyValueCache : IDisposable
 {
-    readonly Tensor?[] keys, values;
+    readonly Tensor?[] keys, values;   // per layer [B, heads, capacity, d]; the first Length positions are filled
+    readonly long capacity;
 
-    internal KeyValueCache(int layers)
+    internal KeyValueCache(int layers, long capacity)
     {
         keys = new Tensor?[layers];
         values = new Tensor?[layers];
+        this.capacity = capacity;
     }
 
     /// <summary>Positions cached so far (the next token's position).</summary>
     public long Length { get; private set; }
 
-    /// <summary>Appends the new keys and values [B, heads, n, d] of <paramref name="layer"/>; returns all of them so far.</summary>
+    /// <summary>Appends the new keys and values [B, heads, n, d] of <paramref name="layer"/>; returns all of them so far
+    /// (views of the cache, valid until the next append).</summary>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         if (keys[layer] is { } old && old.shape[0] != k.shape[0])
             throw new ArgumentException($"The cache holds {old.shape[0]} sequences; these tokens are {k.shape[0]}. Use one cache per batch of sequences.");
-        keys[layer] = Grow(keys[layer], k);
-        values[layer] = Grow(values[layer], v);
-        return (keys[layer]!, values[layer]!);
+        long n = k.shape[2];
+        if (Length + n > capacity)
+            throw new ArgumentException($"The cache holds {capacity} positions; {Length} are filled and {n} more do not fit.");
+        // Written in place into storage for the whole sequence: no copy of the earlier positions at every step.
+        keys[layer] ??= zeros(new[] { k.shape[0], k.shape[1], capacity, k.shape[3] }, dtype: k.dtype, device: k.device).DetachFromDisposeScope();
+        values[layer] ??= zeros(new[] { v.shape[0], v.shape[1], capacity, v.shape[3] }, dtype: v.dtype, device: v.device).DetachFromDisposeScope();
+        keys[layer]!.narrow(2, Length, n).copy_(k.detach());
+        values[layer]!.narrow(2, Length, n).copy_(v.detach());
+        return (keys[layer]!.narrow(2, 0, Length + n), values[layer]!.narrow(2, 0, Length + n));
     }
 
     /// <summary>Called once every layer has appended the new tokens.</summary>
     internal void Advance(long tokens) => Length += tokens;
-
-    static Tensor Grow(Tensor? old, Tensor added)
-    {
-        var grown = (old is null ? added.detach().clone() : cat(new[] { old, added.detach() }, 2)).DetachFromDisposeScope();
-        old?.Dispose();
-        return grown;
-    }
 
     public void Dispose()
     {

@@ -59,7 +59,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         if (cache is not null) (k, v) = cache.Append(layer, k, v);                  // earlier positions' keys and values too
         var attention = ScaledDotProductAttention.Compute(Split(query.forward(x)), k, v, mask);
         LastWeights?.Dispose();
-        LastWeights = attention.Weights.detach().clone().DetachFromDisposeScope();
+        LastWeights = attention.Weights.detach().DetachFromDisposeScope();   // the softmax output itself: nothing writes to it later
         var mixed = attention.Output.transpose(1, 2).contiguous().view(b, l, Dim);   // heads side by side again
         return dropout.forward(output.forward(mixed));
     }

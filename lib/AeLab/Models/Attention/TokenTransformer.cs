@@ -83,7 +83,7 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
     public KeyValueCache NewCache()
     {
         if (!Causal) throw new InvalidOperationException("Only a causal model can reuse its keys and values: a bidirectional one changes every position's when a token arrives.");
-        return new KeyValueCache(Layers);
+        return new KeyValueCache(Layers, Length);
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
 
     public bool TypeA { get; }
 
+    /// <summary>k, the kernel's width and height.</summary>
+    public int KernelSize => 2 * padding + 1;
+
     public MaskedConv2d(int inChannels, int outChannels, int kernelSize, bool typeA) : base(nameof(MaskedConv2d))
     {
         if (kernelSize < 1 || kernelSize % 2 == 0)
@@ -55,6 +58,21 @@ public sealed class MaskedConv2d : nn.Module<Tensor, Tensor>
         using var masked = weight * mask;
         using var upper = masked.narrow(2, 0, padding + 1);                                        // rows above and the centre row
         using var padded = nn.functional.pad(x, new long[] { padding, padding, padding, 0 });      // left, right, top, bottom
+        return nn.functional.conv2d(padded, upper, bias);
+    }
+
+    /// <summary>
+    /// One output row from the ⌊k/2⌋ + 1 input rows that reach it, [B, in, ⌊k/2⌋ + 1, W] (the rows above it and its own;
+    /// zeros above the map) → [B, out, 1, W]: the row <see cref="forward"/> gives there.
+    /// </summary>
+    public Tensor ForwardRow(Tensor rows)
+    {
+        if (rows.dim() != 4 || rows.shape[2] != padding + 1)
+            throw new ArgumentException($"MaskedConv2d.ForwardRow expects the {padding + 1} input rows that reach one output row, " +
+                                        $"[B, C, {padding + 1}, W]; got [{string.Join(", ", rows.shape)}].", nameof(rows));
+        using var masked = weight * mask;
+        using var upper = masked.narrow(2, 0, padding + 1);
+        using var padded = nn.functional.pad(rows, new long[] { padding, padding, 0, 0 });
         return nn.functional.conv2d(padded, upper, bias);
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace AeLab.Tests.Models.Quantization;
 
 /// <summary>The PixelCNN's cheaper paths give what the plain computation gives: the masked convolution run with the
-/// kernel's upper rows only, and sampling that feeds only the rows drawn so far.</summary>
+/// kernel's upper rows only, one output row from the input rows that reach it, and sampling row by row.</summary>
 public class PixelCnnSamplingTests
 {
     [Theory]
@@ -25,6 +25,26 @@ public class PixelCnnSamplingTests
         using var found = conv.forward(x);
         Assert.Equal(expected.shape, found.shape);
         Assert.True(found.allclose(expected, rtol: 1e-5, atol: 1e-5), $"largest difference {(found - expected).abs().max().item<float>()}");
+    }
+
+    [Theory]
+    [InlineData(7, true)]
+    [InlineData(3, false)]
+    public void One_output_row_from_the_rows_that_reach_it(int k, bool typeA)
+    {
+        Lab.Init(seed: 44);
+        var conv = new MaskedConv2d(3, 5, k, typeA);
+        var x = randn(2, 3, 6, 7);
+        using var whole = conv.forward(x);
+        int c = k / 2;
+        for (int i = 0; i < 6; i++)
+        {
+            var rows = x.narrow(2, Math.Max(0, i - c), Math.Min(i, c) + 1);
+            if (i < c) rows = nn.functional.pad(rows, new long[] { 0, 0, c - i, 0 });   // zeros above the map
+            var row = conv.ForwardRow(rows);
+            Assert.True(row.allclose(whole.narrow(2, i, 1), rtol: 1e-5, atol: 1e-5), $"row {i} differs");
+        }
+        Assert.Equal("rows", Assert.Throws<ArgumentException>(() => conv.ForwardRow(x)).ParamName);
     }
 
     [Fact]
@@ -51,6 +71,7 @@ public class PixelCnnSamplingTests
         prior.eval();
         Lab.Seed(7);
         var drawn = prior.Sample(6);
+        Assert.False(prior.training);
         // The plain sampler: the whole map through the network at every position.
         Lab.Seed(7);
         var expected = zeros(new long[] { 6, 4, 5 }, dtype: int64);
