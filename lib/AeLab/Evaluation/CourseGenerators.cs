@@ -1,5 +1,6 @@
 using AeLab.Data;
 using AeLab.Models;
+using AeLab.Models.Diffusion;
 using AeLab.Models.PixelCnn;
 using AeLab.Models.Quantization;
 using AeLab.Models.VqGan;
@@ -20,7 +21,7 @@ public sealed record BorrowedVqGan(VqGanModel VqGan, MaskGitPrior MaskGit, Autor
     TrainingBudget MaskGitBudget, TrainingBudget AutoregressiveBudget, bool FromCheckpoint);
 
 /// <summary>
-/// The generators of lessons 01, 03, 07, 09 and 11 as lesson 12 scores them. Each comes through
+/// The generators of lessons 01, 03, 07, 09, 11 and 13 as lesson 12 scores them. Each comes through
 /// <see cref="Checkpoint.LoadOrTrain"/> with the checkpoint name, configuration and recipe of the lesson that trains
 /// it (<c>borrowed: true</c>): when that lesson has run, or from its shipped weights, it loads in seconds; otherwise
 /// it trains exactly what that lesson would and saves it where that lesson finds it. Sizes follow full and smoke
@@ -191,5 +192,63 @@ public static class CourseGenerators
             TrainingBudget.Of(sharedRun.Epochs + ganRun.Epochs, trainCount).Then(maskGitRun.Epochs, codeCount),
             TrainingBudget.Of(sharedRun.Epochs + ganRun.Epochs, trainCount).Then(autoregressiveRun.Epochs, codeCount),
             sharedRun.FromCheckpoint && ganRun.FromCheckpoint && maskGitRun.FromCheckpoint && autoregressiveRun.FromCheckpoint);
+    }
+    /// <summary>
+    /// Lesson 13's latent diffusion model for Fashion-MNIST: the conv VAE (4×7×7 latents, 32 base channels, KL weight
+    /// 0.1; 4 epochs on the 60 000 training images, images in [0, 1]) and the U-Net denoiser over its posterior means
+    /// scaled to unit variance (linear schedule, T = 1 000; 8 epochs on the 60 000 latents). Samples: DDIM in 50 steps.
+    /// Reconstruction: <see cref="LatentDiffusion.Reconstruct"/>, the decoder of the posterior mean.
+    /// </summary>
+    public static Borrowed<LatentDiffusion> LatentDiffusion13(ImageDataset fullTrain, ImageDataset fullTest)
+    {
+        var train = Lab.Smoke ? fullTrain.Take(1024) : fullTrain;
+        var test = (Lab.Smoke ? fullTest.Take(512) : fullTest).Take(2000);
+        int vaeEpochs = Lab.Pick(4, 1), priorEpochs = Lab.Pick(8, 1), T = Lab.Pick(1000, 100);
+        const double lr = 2e-3, klWeight = 0.1;
+        const int denoiserWidth = 32;
+        var validation = new DataLoader(test, 500, shuffle: false, device: Lab.Device);
+        Lab.Seed(0);
+        var vae = new ConvVae(inChannels: 1, latentChannels: 4, klWeight: klWeight, imageSize: 28, downsamples: 2, baseChannels: 32).to(Lab.Device);
+        var vaeOpt = optim.Adam(vae.parameters(), lr);
+        var vaeRun = Checkpoint.LoadOrTrain(Course.Checkpoint("13-latent-diffusion", "fmnist-vae"), vae,
+            () => new Trainer(vae, vaeOpt) { Validation = validation, Schedule = Schedule.OneCycle(lr) }
+                .Fit(new DataLoader(train, 128, shuffle: true, dropLast: true, device: Lab.Device), vaeEpochs),
+            config: new { imageSize = 28, latentChannels = 4, baseChannels = 32, downsamples = 2, klWeight, epochs = vaeEpochs, lr, batch = 128, n = train.Count },
+            borrowed: true);
+        vae.eval();
+
+        var schedule = NoiseSchedule.Linear(T, betaStart: 0.1 / T, betaEnd: 20.0 / T);
+        Lab.Seed(1);
+        var denoiser = new Denoiser(4, 7, 7, schedule, baseChannels: denoiserWidth);
+        var prior = new LatentDiffusion(vae, denoiser).to(Lab.Device);   // the scale: from the checkpoint, or set below
+        var priorOpt = optim.Adam(prior.parameters(), lr);
+        var priorRun = Checkpoint.LoadOrTrain(Course.Checkpoint("13-latent-diffusion", "fmnist-prior"), prior,
+            () =>
+            {
+                // Only when the prior trains: the posterior means of every training image (and of the validation images).
+                var mu = PosteriorMeans(vae, train);
+                prior.SetScale(LatentDiffusion.ScaleOf(mu));
+                return new Trainer(prior, priorOpt)
+                {
+                    Validation = new DataLoader(new ImageDataset(PosteriorMeans(vae, test)), 500, shuffle: false, device: Lab.Device),
+                    Schedule = Schedule.OneCycle(lr),
+                }.Fit(new DataLoader(new ImageDataset(mu), 256, shuffle: true, dropLast: true, device: Lab.Device), priorEpochs);
+            },
+            config: new { schedule = schedule.Kind, steps = T, baseChannels = denoiserWidth, epochs = priorEpochs, lr, batch = 256, n = (long)train.Count },
+            borrowed: true);
+        prior.eval();
+        return new(prior, TrainingBudget.Of(vaeRun.Epochs, train.Count).Then(priorRun.Epochs, train.Count),
+            vaeRun.FromCheckpoint && priorRun.FromCheckpoint, train, prior);
+    }
+
+    static Tensor PosteriorMeans(ConvVae vae, ImageDataset images)
+    {
+        var parts = new List<Tensor>();
+        using (no_grad())
+            foreach (var batch in new DataLoader(images, 1000, shuffle: false, device: Lab.Device))
+                parts.Add(vae.Encode(batch.X).cpu());
+        var all = cat(parts.ToArray());
+        foreach (var p in parts) p.Dispose();
+        return all;
     }
 }

@@ -30,6 +30,9 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
     /// <summary>The factor latents are multiplied by before the prior sees them (1 / their standard deviation).</summary>
     public double LatentScale => scale.item<float>();
 
+    /// <summary>The autoencoder whose latents the prior models (its weights are not part of this module's).</summary>
+    public IAutoencoder Autoencoder { get; }
+
     /// <summary>The shape of one latent: the autoencoder's, which the denoiser was built for.</summary>
     public long[] LatentShape => denoiser.MapShape;
 
@@ -53,6 +56,7 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
         encode = x => InEval(module, () => autoencoder.Encode(x));
         decode = z => InEval(module, () => autoencoder.Decode(z));
         RegisterComponents();
+        Autoencoder = autoencoder;   // after registering: the autoencoder's weights are not this module's (see remarks)
     }
 
     static Tensor InEval(nn.Module module, Func<Tensor> run)
@@ -65,6 +69,16 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
             return run();
         }
         finally { module.train(wasTraining); }
+    }
+
+    /// <summary>Sets the scale before training when the model was built before its latents were encoded (lesson 12's
+    /// borrowed copy: the scale comes from the checkpoint unless it has to train).</summary>
+    internal void SetScale(double latentScale)
+    {
+        if (!(latentScale > 0) || double.IsInfinity(latentScale))
+            throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
+        using var _ = no_grad();
+        scale.fill_(latentScale);
     }
 
     /// <summary>1 / the standard deviation of all numbers of <paramref name="latents"/> [N, C, H, W] (N ≥ 2), as Stable Diffusion scales its latents.</summary>
@@ -94,6 +108,14 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
         denoiser.CheckMaps(z, nameof(z));
         using var unscaled = z / scale.to(z.device);
         return decode(unscaled);
+    }
+
+    /// <summary>The autoencoder's reconstruction of <paramref name="images"/> through the latent the prior models
+    /// (for a VAE, the decoder of the posterior mean; the scale cancels).</summary>
+    public Tensor Reconstruct(Tensor images)
+    {
+        using var mu = encode(images);
+        return decode(mu);
     }
 
     /// <summary>The scaled latents of <paramref name="images"/> (<see cref="EncodeLatents"/>).</summary>
