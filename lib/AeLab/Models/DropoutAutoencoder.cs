@@ -7,14 +7,11 @@ namespace AeLab.Models;
 /// </summary>
 public sealed class DropoutAutoencoder : MlpAutoencoder
 {
-    public double DropoutRate { get; }
-
     public DropoutAutoencoder(double dropout = 0.2, long[]? imageShape = null, int latentSize = 20, int[]? hidden = null,
         ReconstructionLoss loss = ReconstructionLoss.BceWithLogits)
         : base(imageShape, latentSize, hidden, loss, dropout <= 0 || dropout >= 1
             ? throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "A dropout autoencoder needs a dropout probability in (0, 1).")
             : dropout, name: nameof(DropoutAutoencoder))
     {
-        DropoutRate = dropout;
     }
 }

@@ -21,6 +21,12 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
     public long[] InputShape => ImageShape;
     public long[] LatentShape => new long[] { LatentSize };
     public ReconstructionLoss LossKind { get; }
+    /// <summary>The encoder's hidden layer sizes (the decoder mirrors them).</summary>
+    public IReadOnlyList<int> HiddenSizes { get; }
+    /// <summary>The dropout probability after each hidden activation (0 = none).</summary>
+    public double DropoutRate { get; }
+    /// <summary>The negative slope of the LeakyReLU activations; 0 = plain ReLU.</summary>
+    public double LeakySlope { get; }
 
     /// <param name="imageShape">Shape of one input, e.g. [1, 28, 28]; its product is the input size.</param>
     /// <param name="latentSize">Size of the code z (20 in the course).</param>
@@ -41,6 +47,9 @@ public class MlpAutoencoder : nn.Module<Tensor, Tensor>, IAutoencoder
         LatentSize = latentSize;
         LossKind = loss;
         var sizes = hidden ?? new[] { 256, 128 };
+        HiddenSizes = sizes.ToArray();
+        DropoutRate = dropout;
+        LeakySlope = leakySlope;
 
         encoder = Stack(new[] { InputSize }.Concat(sizes).ToArray(), latentSize, dropout, leakySlope);
         decoder = Stack(new[] { latentSize }.Concat(sizes.AsEnumerable().Reverse()).ToArray(), InputSize, dropout, leakySlope);
