@@ -44,16 +44,19 @@ public sealed record FashionJudge(FashionClassifier Classifier, TrainResult Run,
         var testLoader = new DataLoader(test, 1000, shuffle: false, device: Lab.Device);
         Lab.Seed(0);
         var classifier = new FashionClassifier(featureSize: 128).to(Lab.Device);
-        // Lesson 12's configuration, property for property (a checkpoint stores its configuration as JSON).
         var run = Checkpoint.LoadOrTrain(Course.Checkpoint("12-comparing-generators", "classifier"), classifier,
             () => new Trainer(classifier, optim.Adam(classifier.parameters(), 2e-3)) { Validation = testLoader, Schedule = Schedule.OneCycle(2e-3) }
                 .Fit(new DataLoader(train, 128, shuffle: true, device: Lab.Device), epochs),
-            config: new { featureSize = 128, epochs, lr = 2e-3, batch = 128, n = train.Count },
+            config: Config(epochs, train.Count),
             evaluate: borrowed ? null : Trainer.Evaluation(classifier, testLoader), borrowed: borrowed);
         classifier.eval();
         var features = classifier.FeaturesOf(fullTest.Images.narrow(0, 0, referenceCount));
         return new FashionJudge(classifier, run, test, features, FrechetScorer.FromFeatures(classifier, features));
     }
+
+    /// <summary>Lesson 12's configuration of its classifier, property for property: a checkpoint stores it as JSON, and the
+    /// shipped weights load only while it is unchanged.</summary>
+    internal static object Config(int epochs, int trainCount) => new { featureSize = 128, epochs, lr = 2e-3, batch = 128, n = trainCount };
 
     /// <summary>Number of reference test images.</summary>
     public long ReferenceCount => ReferenceFeatures.shape[0];
