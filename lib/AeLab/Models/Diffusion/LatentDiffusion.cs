@@ -71,9 +71,10 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
         finally { module.train(wasTraining); }
     }
 
-    /// <summary>Sets the scale before training when the model was built before its latents were encoded (lesson 12's
-    /// borrowed copy: the scale comes from the checkpoint unless it has to train).</summary>
-    internal void SetScale(double latentScale)
+    /// <summary>Sets the scale (<see cref="ScaleOf"/> of the training latents) when the model was built before its latents
+    /// were encoded: a model that loads its checkpoint takes the scale from it, so the training latents need to be
+    /// encoded only when it trains (lessons 12 and 13).</summary>
+    public void SetScale(double latentScale)
     {
         if (!(latentScale > 0) || double.IsInfinity(latentScale))
             throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
