@@ -226,11 +226,11 @@ public static class CourseGenerators
             () =>
             {
                 // Only when the prior trains: the posterior means of every training image (and of the validation images).
-                var mu = PosteriorMeans(vae, train);
+                var mu = LatentDiffusion.PosteriorMeans(vae, train);
                 prior.SetScale(LatentDiffusion.ScaleOf(mu));
                 return new Trainer(prior, priorOpt)
                 {
-                    Validation = new DataLoader(new ImageDataset(PosteriorMeans(vae, test)), 500, shuffle: false, device: Lab.Device),
+                    Validation = new DataLoader(new ImageDataset(LatentDiffusion.PosteriorMeans(vae, test)), 500, shuffle: false, device: Lab.Device),
                     Schedule = Schedule.OneCycle(lr),
                 }.Fit(new DataLoader(new ImageDataset(mu), 256, shuffle: true, dropLast: true, device: Lab.Device), priorEpochs);
             },
@@ -239,16 +239,5 @@ public static class CourseGenerators
         prior.eval();
         return new(prior, TrainingBudget.Of(vaeRun.Epochs, train.Count).Then(priorRun.Epochs, train.Count),
             vaeRun.FromCheckpoint && priorRun.FromCheckpoint, train, prior);
-    }
-
-    static Tensor PosteriorMeans(ConvVae vae, ImageDataset images)
-    {
-        var parts = new List<Tensor>();
-        using (no_grad())
-            foreach (var batch in new DataLoader(images, 1000, shuffle: false, device: Lab.Device))
-                parts.Add(vae.Encode(batch.X).cpu());
-        var all = cat(parts.ToArray());
-        foreach (var p in parts) p.Dispose();
-        return all;
     }
 }

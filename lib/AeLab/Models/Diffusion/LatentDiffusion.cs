@@ -71,9 +71,10 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
         finally { module.train(wasTraining); }
     }
 
-    /// <summary>Sets the scale before training when the model was built before its latents were encoded (lesson 12's
-    /// borrowed copy: the scale comes from the checkpoint unless it has to train).</summary>
-    internal void SetScale(double latentScale)
+    /// <summary>Sets the scale (<see cref="ScaleOf"/> of the training latents) when the model was built before its latents
+    /// were encoded: a model that loads its checkpoint takes the scale from it, so the training latents need to be
+    /// encoded only when it trains (lessons 12 and 13).</summary>
+    public void SetScale(double latentScale)
     {
         if (!(latentScale > 0) || double.IsInfinity(latentScale))
             throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
@@ -92,6 +93,27 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
         if (!(std > 0) || double.IsInfinity(std))
             throw new ArgumentException($"The latents' standard deviation is {std}: there is nothing to scale (are they all equal?).", nameof(latents));
         return 1 / std;
+    }
+
+    /// <summary>
+    /// The latents the prior is trained on: <paramref name="autoencoder"/>'s <see cref="IAutoencoder.Encode"/> (for a VAE,
+    /// the posterior means μ(x)) of every image of <paramref name="images"/>, unscaled, in batches of <paramref name="batch"/>
+    /// on the autoencoder's device, in eval mode without gradients; returned on the CPU [N, …latent shape].
+    /// </summary>
+    public static Tensor PosteriorMeans(IAutoencoder autoencoder, ImageDataset images, int batch = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(autoencoder);
+        ArgumentNullException.ThrowIfNull(images);
+        if (autoencoder is not nn.Module module)
+            throw new ArgumentException($"{autoencoder.GetType().Name} must be an nn.Module (the course's models are).", nameof(autoencoder));
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must be at least 1.");
+        if (images.Count == 0) throw new ArgumentException("There are no images to encode.", nameof(images));
+        var parts = new List<Tensor>();
+        foreach (var b in new DataLoader(images, batch, shuffle: false, device: module.DeviceOf()))
+            parts.Add(InEval(module, () => autoencoder.Encode(b.X)).cpu());
+        var all = cat(parts.ToArray());
+        foreach (var p in parts) p.Dispose();
+        return all;
     }
 
     /// <summary>The scaled latents z = scale · μ(x) the prior models, for images x in the autoencoder's range.</summary>
