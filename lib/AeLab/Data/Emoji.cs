@@ -25,15 +25,21 @@ public static class Emoji
     public sealed record Entry(string File, string Base, string Category, string Name);
 
     /// <summary>Loads the emoji of <paramref name="split"/> ("train", "val" or "all") at <paramref name="size"/> pixels
-    /// (64 as shipped; other sizes are resized with a high-quality filter).</summary>
-    public static ImageDataset Load(int size = 64, string split = "train", string vendor = "twitter", bool skinTones = true, string? root = null)
+    /// (64 as shipped; other sizes are resized with a high-quality filter); only those of <paramref name="category"/>
+    /// (one of <see cref="KnownCategories"/>, e.g. "People &amp; Body") when it is given. The labels index the same
+    /// category list either way.</summary>
+    public static ImageDataset Load(int size = 64, string split = "train", string vendor = "twitter", bool skinTones = true, string? root = null,
+        string? category = null)
     {
         if (split is not ("train" or "val" or "all")) throw new ArgumentException($"split must be \"train\", \"val\" or \"all\" (got \"{split}\").", nameof(split));
         if (!Vendors.Contains(vendor)) throw new ArgumentException($"vendor must be one of {string.Join(", ", Vendors)} (got \"{vendor}\").", nameof(vendor));
         if (size < 8 || size > 1024) throw new ArgumentOutOfRangeException(nameof(size), size, "size must be between 8 and 1024 pixels.");
         var folder = Path.Combine(root ?? Path.Combine(Course.DataFolder, "emoji"), vendor);
-        var entries = Entries(folder, vendor, skinTones).Where(e => split == "all" || IsVal(e.Base) == (split == "val")).ToList();
-        var categories = Categories(entries);
+        var all = Entries(folder, vendor, skinTones);
+        var categories = Categories(all);
+        if (category is not null && !categories.Contains(category))
+            throw new ArgumentException($"category must be one of the set's categories: {string.Join(", ", categories.Select(c => $"\"{c}\""))} (got \"{category}\").", nameof(category));
+        var entries = all.Where(e => (split == "all" || IsVal(e.Base) == (split == "val")) && (category is null || e.Category == category)).ToList();
         var images = ImageDecoder.DecodeAll(entries.Count, i =>
         {
             var path = Path.Combine(folder, "64", entries[i].File);

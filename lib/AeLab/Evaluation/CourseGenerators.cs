@@ -194,7 +194,7 @@ public static class CourseGenerators
             sharedRun.FromCheckpoint && ganRun.FromCheckpoint && maskGitRun.FromCheckpoint && autoregressiveRun.FromCheckpoint);
     }
     /// <summary>
-    /// Lesson 13's latent diffusion model for Fashion-MNIST: the conv VAE (4×7×7 latents, 32 base channels, KL weight
+    /// Lesson 13's latent diffusion model for Fashion-MNIST: the conv VAE (4×7×7 latents, 32 base channels, a smooth output, KL weight
     /// 0.1; 4 epochs on the 60 000 training images, images in [0, 1]) and the U-Net denoiser over its posterior means
     /// scaled to unit variance (linear schedule, T = 1 000; 8 epochs on the 60 000 latents). Samples: DDIM in 50 steps.
     /// Reconstruction: <see cref="LatentDiffusion.Reconstruct"/>, the decoder of the posterior mean.
@@ -208,12 +208,12 @@ public static class CourseGenerators
         const int denoiserWidth = 32;
         var validation = new DataLoader(test, 500, shuffle: false, device: Lab.Device);
         Lab.Seed(0);
-        var vae = new ConvVae(inChannels: 1, latentChannels: 4, klWeight: klWeight, imageSize: 28, downsamples: 2, baseChannels: 32).to(Lab.Device);
+        var vae = new ConvVae(inChannels: 1, latentChannels: 4, klWeight: klWeight, imageSize: 28, downsamples: 2, baseChannels: 32, smoothOutput: true).to(Lab.Device);
         var vaeOpt = optim.Adam(vae.parameters(), lr);
         var vaeRun = Checkpoint.LoadOrTrain(Course.Checkpoint("13-latent-diffusion", "fmnist-vae"), vae,
             () => new Trainer(vae, vaeOpt) { Validation = validation, Schedule = Schedule.OneCycle(lr) }
                 .Fit(new DataLoader(train, 128, shuffle: true, dropLast: true, device: Lab.Device), vaeEpochs),
-            config: new { imageSize = 28, latentChannels = 4, baseChannels = 32, downsamples = 2, klWeight, epochs = vaeEpochs, lr, batch = 128, n = train.Count },
+            config: new { imageSize = 28, latentChannels = 4, baseChannels = 32, downsamples = 2, smoothOutput = true, klWeight, epochs = vaeEpochs, lr, batch = 128, n = train.Count },
             borrowed: true);
         vae.eval();
 
@@ -234,7 +234,8 @@ public static class CourseGenerators
                     Schedule = Schedule.OneCycle(lr),
                 }.Fit(new DataLoader(new ImageDataset(mu), 256, shuffle: true, dropLast: true, device: Lab.Device), priorEpochs);
             },
-            config: new { schedule = schedule.Kind, steps = T, baseChannels = denoiserWidth, epochs = priorEpochs, lr, batch = 256, n = (long)train.Count },
+            config: new { schedule = schedule.Kind, steps = T, baseChannels = denoiserWidth, epochs = priorEpochs, lr, batch = 256, n = (long)train.Count,
+                vae = "smooth output" },
             borrowed: true);
         prior.eval();
         return new(prior, TrainingBudget.Of(vaeRun.Epochs, train.Count).Then(priorRun.Epochs, train.Count),

@@ -19,6 +19,8 @@ namespace AeLab.Models;
 /// <c>downsamples: 2</c> drops the deepest block on each side (64 and 128 channels): a latent of S/4 per side, for
 /// small images where S/8 leaves too few latent pixels to describe a picture. <c>baseChannels</c> (64 in the source) sets the
 /// widths, doubling at each stage (64, 128, 256); a smaller one gives a smaller model for small images (lesson 13: 28 px).
+/// <c>smoothOutput</c> replaces the source's last transposed-convolution block, which draws a checkerboard into the
+/// pixels, by that block at full width and a stride-1 3×3 convolution (lesson 13).
 /// </remarks>
 public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
 {
@@ -43,13 +45,17 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
     /// <summary>Channels of the first stage (each further stage doubles them): 64 in the source.</summary>
     public int BaseChannels { get; }
 
+    /// <summary>The decoder ends in a stride-1 3×3 convolution to the pixels instead of the source's last transposed
+    /// convolution block (no checkerboard; see the constructor).</summary>
+    public bool SmoothOutput { get; }
+
     public long[] InputShape => new long[] { InChannels, ImageSize, ImageSize };
     public long[] LatentShape => new long[] { LatentChannels, ImageSize / Downscale, ImageSize / Downscale };
 
     /// <summary>Weight of the KL term in <see cref="Loss"/> (the source uses 0.1).</summary>
     public double KlWeight { get; set; }
 
-    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128, int downsamples = 3, int baseChannels = 64) : base(nameof(ConvVae))
+    public ConvVae(int inChannels = 3, int latentChannels = 4, double klWeight = 0.1, int imageSize = 128, int downsamples = 3, int baseChannels = 64, bool smoothOutput = false) : base(nameof(ConvVae))
     {
         if (downsamples is not (2 or 3)) throw new ArgumentOutOfRangeException(nameof(downsamples), downsamples, "downsamples must be 3 (the source's S/8 latent) or 2 (S/4).");
         int reduction = 1 << downsamples;
@@ -70,9 +76,17 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
         fcMu = Conv2d(deepest, latentChannels, 1);
         fcVar = Conv2d(deepest, latentChannels, 1);
         decoderInput = ConvTranspose2d(latentChannels, deepest, 1);
+        SmoothOutput = smoothOutput;
+        // The source's last block makes the pixels with a stride-2 transposed 3×3 convolution, whose kernel overlaps
+        // unevenly: every other pixel gets a different number of terms, a checkerboard (Odena, Dumoulin & Olah 2016,
+        // "Deconvolution and Checkerboard Artifacts"). smoothOutput keeps that block at w channels and makes the pixels
+        // with a stride-1 3×3 convolution after it, which sees every pixel alike.
+        var last = smoothOutput
+            ? Sequential(UpBlock(w, w), Conv2d(w, inChannels, 3, padding: 1))
+            : UpBlock(w, inChannels);
         decoder = downsamples == 3
-            ? Sequential(UpBlock(4 * w, 2 * w), UpBlock(2 * w, w), UpBlock(w, inChannels))
-            : Sequential(UpBlock(2 * w, w), UpBlock(w, inChannels));
+            ? Sequential(UpBlock(4 * w, 2 * w), UpBlock(2 * w, w), last)
+            : Sequential(UpBlock(2 * w, w), last);
         RegisterComponents();
     }
 

@@ -60,6 +60,14 @@ public class EmojiTests
         using var train = Emoji.Load(16, "train", root: root.Path);
         using var val = Emoji.Load(16, "val", root: root.Path);
         Assert.Equal(3, train.Count + val.Count);
+        // One category: its images only, with the labels of the whole set.
+        using var people = Emoji.Load(16, "all", root: root.Path, category: "People & Body");
+        Assert.Equal(["WAVING HAND SIGN", "WAVING HAND SIGN (1F3FB)"], people.Texts["name"]);
+        Assert.Equal(all.ClassNames, people.ClassNames);
+        Assert.All(people.Labels!.data<long>().ToArray(), l => Assert.Equal("People & Body", people.ClassNames[(int)l]));
+        var unknown = Assert.Throws<ArgumentException>(() => Emoji.Load(16, "all", root: root.Path, category: "People"));
+        Assert.Equal("category", unknown.ParamName);
+        Assert.Contains("\"People & Body\"", unknown.Message);
     }
 
     [Fact]

@@ -64,6 +64,22 @@ public class VaeModelTests
     }
 
     [Fact]
+    public void ConvVae_smooth_output_ends_in_a_stride_one_convolution_to_the_pixels()
+    {
+        Lab.Init(seed: 3);
+        using var model = new ConvVae(inChannels: 1, imageSize: 16, downsamples: 2, baseChannels: 8, smoothOutput: true);
+        model.eval();
+        Assert.True(model.SmoothOutput);
+        using var rec = model.Decode(zeros(1, 4, 4, 4));
+        Assert.Equal(new long[] { 1, 1, 16, 16 }, rec.shape);
+        var last = model.named_parameters().Last(p => p.name.StartsWith("decoder.") && p.name.EndsWith(".weight") && p.parameter.dim() == 4).parameter;
+        Assert.Equal(new long[] { 1, 8, 3, 3 }, last.shape);   // Conv2d(w → image channels, 3×3)
+        using var plain = new ConvVae(inChannels: 1, imageSize: 16, downsamples: 2, baseChannels: 8);
+        Assert.False(plain.SmoothOutput);
+        Assert.NotEqual(plain.parameters().Sum(p => p.numel()), model.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
     public void Both_models_lower_their_loss_on_a_tiny_batch()
     {
         Lab.Init(seed: 4);
