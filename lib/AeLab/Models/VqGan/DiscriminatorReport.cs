@@ -43,6 +43,6 @@ public static class DiscriminatorReport
         return accuracy >= SeparatingAccuracy
             ? $"last epoch: D puts {share} of patches on the right side (chance 50 %): it separates real images from reconstructions"
             : $"last epoch: D puts {share} of patches on the right side (chance 50 %): it does not separate real images from " +
-              "reconstructions, so its gradient carries no information (a lower DiscriminatorWeight lets it learn)";
+              "reconstructions, so its gradient tells the decoder little";
     }
 }
