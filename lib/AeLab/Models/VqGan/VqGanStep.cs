@@ -7,7 +7,12 @@ namespace AeLab.Models.VqGan;
 
 /// <summary>How stage 1 weighs its terms (taming-transformers' VQLPIPSWithDiscriminator, defaults as there).</summary>
 /// <param name="PerceptualWeight">Weight of the perceptual term (LPIPS when given, else discriminator feature matching).</param>
-/// <param name="DiscriminatorWeight">Multiplies the adaptive weight λ (taming: 0.8 or 1.0).</param>
+/// <param name="DiscriminatorWeight">Multiplies the adaptive weight λ (taming: 0.8 or 1.0). With the adaptive weight on, the
+/// GAN term's gradient at the decoder's last layer then has this fraction of the reconstruction term's norm, however little
+/// the discriminator has learnt: near 1 the generator moves as far towards each new direction the discriminator finds as
+/// towards a better reconstruction, fast enough to erase it, and a fresh discriminator may never separate real images
+/// from reconstructions (<see cref="DiscriminatorReport"/> shows it per epoch). A smaller weight, such as 0.1, lets it learn
+/// first.</param>
 /// <param name="DiscriminatorStart">Global step from which the discriminator trains and the GAN terms count.</param>
 /// <param name="AdaptiveWeight">Use λ = ‖∇L_rec‖/(‖∇L_GAN‖+1e-4); when false λ = 1.</param>
 public sealed record VqGanLossSettings(double PerceptualWeight = 1.0, double DiscriminatorWeight = 0.8,
