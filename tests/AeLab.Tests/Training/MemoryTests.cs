@@ -8,6 +8,12 @@ using static TorchSharp.torch;
 
 namespace AeLab.Tests.Training;
 
+/// <summary>Tests that read the process's resident memory: they run alone, after the parallel tests, because any other
+/// test running at the same time grows the same RSS.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMemoryCollection { public const string Name = "Process memory (runs alone)"; }
+
+[Collection(ProcessMemoryCollection.Name)]
 public class MemoryTests(ITestOutputHelper output)
 {
     /// <summary>An MNIST-sized MLP autoencoder (784-128-16) for the memory check.</summary>
