@@ -50,9 +50,7 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
                 $"one built for [{string.Join(", ", denoiser.MapShape)}]",
                 $"Build it as new Denoiser({autoencoder.LatentShape[0]}, {(autoencoder.LatentShape.Length > 1 ? autoencoder.LatentShape[1] : 1)}, " +
                 $"{(autoencoder.LatentShape.Length > 2 ? autoencoder.LatentShape[2] : 1)}, schedule).");
-        if (!(latentScale > 0) || double.IsInfinity(latentScale))
-            throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
-        scale = tensor((float)latentScale);
+        scale = tensor((float)CheckScale(latentScale));
         encode = x => InEval(module, () => autoencoder.Encode(x));
         decode = z => InEval(module, () => autoencoder.Decode(z));
         RegisterComponents();
@@ -76,11 +74,13 @@ public sealed class LatentDiffusion : nn.Module<Tensor, Tensor>, ITrainable
     /// encoded only when it trains (lessons 12 and 13).</summary>
     public void SetScale(double latentScale)
     {
-        if (!(latentScale > 0) || double.IsInfinity(latentScale))
-            throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
         using var _ = no_grad();
-        scale.fill_(latentScale);
+        scale.fill_(CheckScale(latentScale));
     }
+
+    static double CheckScale(double latentScale) =>
+        latentScale > 0 && !double.IsInfinity(latentScale) ? latentScale
+            : throw new ArgumentOutOfRangeException(nameof(latentScale), latentScale, "latentScale must be a positive number (1 / the latents' standard deviation).");
 
     /// <summary>1 / the standard deviation of all numbers of <paramref name="latents"/> [N, C, H, W] (N ≥ 2), as Stable Diffusion scales its latents.</summary>
     public static double ScaleOf(Tensor latents)
