@@ -75,4 +75,43 @@ public class AutoregressivePriorTests
         Assert.Contains("one cache per batch", Assert.Throws<ArgumentException>(() => net.Forward(tokens.narrow(0, 0, 2).narrow(1, 1, 1), other)).Message);
         Assert.Throws<InvalidOperationException>(() => new AeLab.Models.Attention.TokenTransformer(9, 12, 16, 2, 1, causal: false).NewCache());
     }
+
+    [Fact]
+    public void A_class_conditional_prior_learns_one_map_per_class_and_samples_the_class_asked_for()
+    {
+        Lab.Init(seed: 44);
+        // Class c's maps are pattern c: the class token alone determines the whole map.
+        var patterns = tensor(new long[] { 0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 2, 2 }).reshape(3, 2, 2);
+        var labels = randint(0, 3, new long[] { 240 });
+        var data = patterns.index_select(0, labels);
+        var prior = new AutoregressivePrior(4, 2, 2, dim: 32, heads: 2, layers: 2, dropout: 0, keepProbability: 1, classes: 3);
+        using var opt = optim.Adam(prior.parameters(), 3e-3);
+        var result = new Trainer(prior, opt) { Quiet = true }.Fit(new TokenBatches(data, 24, labels: labels), epochs: 30);
+        Assert.True(result.Last!["nll"] < 0.05, $"nll per code {result.Last!["nll"]}");
+        for (int c = 0; c < 3; c++)
+        {
+            var samples = prior.Sample(8, 1.0, topK: 1, label: c);   // the likeliest code at each step
+            Assert.True(samples.eq(patterns[c].unsqueeze(0)).all().item<bool>(), $"class {c}'s samples are not its pattern");
+        }
+        var nll = prior.NegativeLogLikelihood(patterns, arange(3L));
+        var wrong = prior.NegativeLogLikelihood(patterns, tensor(new long[] { 1, 2, 0 }));
+        Assert.True(nll.lt(0.05).all().item<bool>() && wrong.gt(1).all().item<bool>(), $"right labels {nll.str()}, wrong {wrong.str()}");
+        Assert.Equal(new long[] { 5, 2, 2 }, prior.Sample(5).shape);   // random classes
+    }
+
+    [Fact]
+    public void Labels_are_refused_where_they_do_not_fit_with_the_fix_in_the_message()
+    {
+        Lab.Init(seed: 45);
+        var conditional = new AutoregressivePrior(4, 2, 2, dim: 8, heads: 2, layers: 1, classes: 3);
+        var plain = new AutoregressivePrior(4, 2, 2, dim: 8, heads: 2, layers: 1);
+        var codes = zeros(2, 2, 2, dtype: int64);
+        Assert.Contains("give each code map's label", Assert.Throws<ArgumentException>(() => conditional.Loss(codes)).Message);
+        Assert.Contains("unconditional", Assert.Throws<ArgumentException>(() => plain.Loss(codes, zeros(2, dtype: int64))).Message);
+        Assert.Contains("0…2", Assert.Throws<ArgumentException>(() => conditional.Loss(codes, full(2, 3L))).Message);
+        Assert.Contains("0…2", Assert.Throws<ArgumentOutOfRangeException>(() => conditional.Sample(1, 1.0, label: 3)).Message);
+        Assert.Throws<InvalidOperationException>(() => plain.Sample(1, 1.0, label: 0));
+        Assert.Contains("one per code map", Assert.Throws<ArgumentException>(() => new TokenBatches(codes, 2, labels: zeros(3, dtype: int64))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AutoregressivePrior(4, 2, 2, classes: -1));
+    }
 }
