@@ -12,8 +12,8 @@ public sealed record CaseResult(
     long Parameters = 0);
 
 /// <summary>
-/// Times one case the way the trainer trains: per step, inside a dispose scope, clear gradients → loss →
-/// backward → optimizer step, on one fixed batch. Warm-up steps first (allocator and kernel choice), then
+/// Times one case the way the trainer trains: per step, inside a dispose scope, clear gradients → loss (in the
+/// trainer's precision) → backward → optimizer step, on one fixed batch. Warm-up steps first (allocator and kernel choice), then
 /// the median of timed steps; more steps for the memory trend; then inference in eval mode under no_grad.
 /// </summary>
 public static class CaseRunner
@@ -83,7 +83,8 @@ public static class CaseRunner
         using (NewDisposeScope())
         {
             built.Optimizer.ClearGradients();
-            var loss = built.Loss(x);
+            Tensor loss;
+            using (AeLab.Runtime.Precision.TrainingScope(CPU)) loss = built.Loss(x);   // as the trainer: AELAB_PRECISION, else auto
             loss.backward();
             built.Optimizer.step();
         }

@@ -89,7 +89,7 @@ public static class KernelProfile
     /// <summary>Profiles the twin: the same markers, printed by twin.py --profile N.</summary>
     public static (Side? Side, string? Error) Twin(string caseName, Options o, int steps)
     {
-        var args = new[] { "--case", caseName, "--threads", o.Threads.ToString(), "--warmup", o.Warmup.ToString(), "--profile", steps.ToString() };
+        var args = new[] { "--case", caseName, "--threads", o.Threads.ToString(), "--warmup", o.Warmup.ToString(), "--profile", steps.ToString(), "--precision", PythonTwin.PrecisionArgument };
         var (ok, json, err, stdout) = PythonTwin.RunWithOutput(args, TimeSpan.FromMinutes(10), new Dictionary<string, string> { ["ONEDNN_VERBOSE"] = "1" });
         if (!ok) return (null, PythonTwin.Last(err));
         var ms = json!["step_ms_all"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();

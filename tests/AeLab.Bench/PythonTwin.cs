@@ -31,6 +31,10 @@ public static class PythonTwin
             : "PyTorch failed: " + Last(err));
     }
 
+    /// <summary>The twin trains in the precision TorchSharp's steps use (bfloat16: under <c>torch.autocast("cpu")</c>).</summary>
+    public static string PrecisionArgument =>
+        AeLab.Runtime.Precision.Training == AeLab.Runtime.TrainingPrecision.BFloat16 ? "bfloat16" : "float32";
+
     public static (JsonObject? Result, string? Error) RunCase(string name, Options o)
     {
         var args = new List<string>
@@ -39,6 +43,7 @@ public static class PythonTwin
             "--warmup", o.Warmup.ToString(), "--min-steps", "2", "--max-steps", o.MaxSteps.ToString(),
             "--growth-steps", o.GrowthSteps.ToString(),
             "--budget", o.StepBudget.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--precision", PrecisionArgument,
         };
         var (ok, json, err) = Run(args, TimeSpan.FromMinutes(10));
         return ok ? (json, null) : (null, Last(err));

@@ -40,6 +40,14 @@ public sealed class Report
                 ["torchsharp"] = AeLab.Runtime.OpenMp.WaitPolicy,
                 ["pytorch"] = PythonTwin.OpenMpWaiting,
             },
+            ["precision"] = new JsonObject
+            {
+                ["training_steps"] = PythonTwin.PrecisionArgument,
+                ["chosen"] = Environment.GetEnvironmentVariable(AeLab.Runtime.Precision.Variable) is { Length: > 0 } v
+                    ? $"{AeLab.Runtime.Precision.Variable}={v}" : $"auto (CPU computes bfloat16 natively: {AeLab.Runtime.Precision.NativeBFloat16})",
+                ["note"] = "both stacks run each training step's forward pass in this precision (bfloat16: libtorch's CPU autocast, " +
+                           "torch.autocast('cpu', dtype=torch.bfloat16) in the twin); inference and the limits are float32",
+            },
             ["repeat"] = o.Repeat,
             ["versions"] = new JsonObject
             {
@@ -274,7 +282,7 @@ public sealed class Report
         var sb = new StringBuilder();
         sb.AppendLine($"Matrix peak {peak.BestGflops:F1} GFLOP/s ({peak.Kernel}; SGEMM {peak.SgemmGflops:F1}) at {peak.Threads} threads" +
                       (_bandwidth is { } bw ? $"; memory {bw.BestGBs:F1} GB/s (STREAM copy {bw.CopyGBs:F1}, triad {bw.TriadGBs:F1})" : "") +
-                      $"; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}");
+                      $"; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}; training steps in {PythonTwin.PrecisionArgument} in both stacks");
         sb.AppendLine();
         for (int r = 0; r < rows.Count; r++)
         {

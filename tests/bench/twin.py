@@ -10,6 +10,7 @@ eval mode) in images/s, resident memory after warm-up and after every step, and 
 Every output names the BLAS library this PyTorch actually calls (see blas_info) and the model's parameter count.
 """
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -66,22 +67,31 @@ def step_count(first_seconds, budget, lo, hi):
     return max(lo, min(hi, int(budget / max(first_seconds, 1e-6))))
 
 
-def prepare(case):
+def prepare(case, precision="float32"):
     """(model, batch, input, training step) for a case, seeded, in training mode."""
     torch.manual_seed(0)
     model, opt, batch, make = build(case)
     x = make(batch)
     model.train()
-    return model, batch, x, train_step(model, opt, x)
+    return model, batch, x, train_step(model, opt, x, precision)
 
 
-def train_step(model, opt, x):
+def precision_scope(precision):
+    """bfloat16: torch.autocast on the CPU, as the library's trainer wraps a step's forward pass; float32: nothing."""
+    if precision == "bfloat16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def train_step(model, opt, x, precision="float32"):
     def step():
         if opt is None:
-            model.train_step(x)
+            with precision_scope(precision):  # the whole two-optimizer step, as the library's trainer runs it
+                model.train_step(x)
             return
         opt.zero_grad(set_to_none=True)  # as the library clears them (and PyTorch 2 does by default)
-        loss, _ = model.loss(x)
+        with precision_scope(precision):
+            loss, _ = model.loss(x)
         loss.backward()
         opt.step()
     return step
@@ -96,7 +106,7 @@ def mark(line):
 
 def profile_case(args):
     """--profile N: warm-up, then N steps between the markers; oneDNN's log (ONEDNN_VERBOSE=1) lies between them."""
-    model, batch, x, step = prepare(args.case)
+    model, batch, x, step = prepare(args.case, args.precision)
     for _ in range(args.warmup):
         step()
     mark("AELAB-PROFILE-BEGIN")
@@ -108,7 +118,7 @@ def profile_case(args):
 
 
 def run_case(args):
-    model, batch, x, step = prepare(args.case)
+    model, batch, x, step = prepare(args.case, args.precision)
 
     infer_once = getattr(model, "infer", None) or (lambda t: model.decode(model.encode(t)))
 
@@ -138,7 +148,7 @@ def run_case(args):
             if i >= args.warmup:
                 infer.append(dt)
     return {
-        "case": args.case, "batch": batch, "threads": torch.get_num_threads(),
+        "case": args.case, "batch": batch, "threads": torch.get_num_threads(), "precision": args.precision,
         "parameters": sum(p.numel() for p in model.parameters()),
         "step_ms": 1000 * statistics.median(steps), "steps": n, "warmup": len(times),
         "step_ms_all": [1000 * s for s in steps],
@@ -253,6 +263,8 @@ def main():
     p.add_argument("--growth-steps", type=int, default=60)
     p.add_argument("--budget", type=float, default=20.0, help="seconds for the timed steps (and again for the memory trend)")
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
+                   help="training steps' precision: bfloat16 runs each step's forward under torch.autocast('cpu')")
     p.add_argument("--sgemm-n", type=int, default=1024)
     p.add_argument("--profile", type=int, default=0, help="profile this many steps between marker lines (KernelProfile.cs)")
     args = p.parse_args()

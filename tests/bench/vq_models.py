@@ -47,6 +47,13 @@ class VectorQuantizer(nn.Module):
         self.codebook = nn.Parameter(torch.empty(size, dim).uniform_(-1.0 / size, 1.0 / size))
 
     def forward(self, z):
+        # Under bfloat16 autocast the search runs in the codebook's float32, as the library's quantisers do.
+        if torch.is_autocast_cpu_enabled() and z.dtype == torch.bfloat16:
+            z = z.float()
+        with torch.autocast("cpu", enabled=False):
+            return self._forward(z)
+
+    def _forward(self, z):
         flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
         with torch.no_grad():
             d = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ self.codebook.t() + self.codebook.pow(2).sum(1).unsqueeze(0)

@@ -157,6 +157,6 @@ public static class ShippedWeights
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        return $"{cpu}, {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, {(Lab.Device.type == DeviceType.CUDA ? "CUDA" : "CPU")}";
+        return $"{cpu}, {Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, {(Lab.Device.type == DeviceType.CUDA ? "CUDA" : $"CPU, {Precision.Describe(Precision.Training)}")}";
     }
 }

@@ -110,6 +110,10 @@ public sealed class Trainer
     /// <summary>How often <see cref="OnEpoch"/> runs, in epochs.</summary>
     public int HookEvery { get; set; } = 1;
 
+    /// <summary>The precision of this trainer's steps; null (default) follows <see cref="Runtime.Precision.Training"/>
+    /// (<c>AELAB_PRECISION</c>; bfloat16 autocast on CPUs that compute it natively). Evaluation is always float32.</summary>
+    public TrainingPrecision? TrainingPrecision { get; set; }
+
     /// <summary>No progress output at all.</summary>
     public bool Quiet { get; set; }
 
@@ -193,6 +197,7 @@ public sealed class Trainer
 
         var clock = Stopwatch.StartNew();
         long seed = Seed ?? Lab.Current.Seed;
+        var device = DeviceOf(_module);
         int? steps = StepsPerEpoch ?? KnownCount(train);
         bool disposeBatches = DisposeBatches ?? !IsMaterialised(train);
 
@@ -231,13 +236,16 @@ public sealed class Trainer
                     using (NewDisposeScope())
                     {
                         LossOutput output;
-                        if (_multiStep != null) output = _multiStep.Step(batch);
+                        if (_multiStep != null)
+                        {
+                            using (Precision.TrainingScope(device, TrainingPrecision)) output = _multiStep.Step(batch);
+                        }
                         else
                         {
                             Optimizer!.ClearGradients();
-                            output = _loss(batch);
+                            using (Precision.TrainingScope(device, TrainingPrecision)) output = _loss(batch);
                             output.Loss.backward();
-                            Optimizer.step();
+                            Optimizer!.step();
                         }
                         sums.Add("", output);
                         if (scheduler != null && Schedule!.PerBatch) { scheduler.step(); _schedulerSteps++; }
@@ -279,6 +287,13 @@ public sealed class Trainer
         _module.train();
         progress.Finish(stop == null ? null : "Training stopped: " + stop);
         return new TrainResult(_history.ToList(), clock.Elapsed.TotalSeconds, stop);
+    }
+
+    /// <summary>Where the model's parameters are (the CPU when it has none).</summary>
+    static Device DeviceOf(nn.Module module)
+    {
+        foreach (var p in module.parameters()) return p.device;
+        return CPU;
     }
 
     /// <summary>The "val_" metrics of <paramref name="batches"/> (default: <see cref="Validation"/>) as the trainer computes

@@ -6,6 +6,11 @@ namespace AeLab.Models.Quantization;
 /// <summary>The arithmetic both quantisers share: nearest-code search, lookup, straight-through.</summary>
 internal static class Codes
 {
+    /// <summary>Inside a bfloat16 autocast scope the encoder hands over bfloat16; the search and the straight-through
+    /// run in the codebook's float32 (bfloat16's 8-bit mantissa would tie near distances). Unchanged elsewhere.</summary>
+    public static Tensor FromAutocast(Tensor z, ScalarType codebook) =>
+        Runtime.Autocast.Enabled && z.dtype == ScalarType.BFloat16 && codebook != ScalarType.BFloat16 ? z.to(codebook) : z;
+
     /// <summary>Encoder outputs [B, D, H, W] of the codebook's dtype and device: the distance's matmul ends the
     /// process on a mismatch instead of throwing, so it is refused here with the expected and the given.</summary>
     public static void CheckInput(Tensor z, Tensor codebook, string who)

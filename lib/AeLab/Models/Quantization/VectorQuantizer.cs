@@ -31,6 +31,8 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
 
     public override QuantizerOutput forward(Tensor z)
     {
+        z = Codes.FromAutocast(z, codebook.dtype);
+        using var float32 = Runtime.Autocast.Float32Scope();
         Codes.CheckInput(z, codebook, nameof(VectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
