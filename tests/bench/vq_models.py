@@ -20,13 +20,23 @@ import torch.nn.functional as F
 
 # --- stage 1: the VQ-GAN autoencoder ---------------------------------------------------------------------------
 
+class GroupNorm(nn.GroupNorm):
+    """nn.GroupNorm that takes bfloat16 input under autocast as libtorch 2's mixed-dtype kernel does (bfloat16 in and
+    out, float32 parameters); PyTorch 1.13's CPU group_norm refuses a bfloat16 input with float32 parameters."""
+
+    def forward(self, x):
+        if x.dtype == torch.bfloat16 and self.weight.dtype != torch.bfloat16:
+            return F.group_norm(x, self.num_groups, self.weight.to(x.dtype), self.bias.to(x.dtype), self.eps)
+        return super().forward(x)
+
+
 class VqResBlock(nn.Module):
     """GroupNorm -> SiLU -> 3x3 conv, twice, plus the input (a 1x1 conv when the width changes)."""
 
     def __init__(self, cin, cout, groups=8):
         super().__init__()
-        self.main = nn.Sequential(nn.GroupNorm(groups, cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, padding=1),
-                                  nn.GroupNorm(groups, cout), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
+        self.main = nn.Sequential(GroupNorm(groups, cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, padding=1),
+                                  GroupNorm(groups, cout), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
         self.shortcut = None if cin == cout else nn.Conv2d(cin, cout, 1)
 
     def forward(self, x):
@@ -83,13 +93,13 @@ class VqGanModel(nn.Module):
         for i in range(downsamples):
             enc += [VqResBlock(width(i), width(i)), nn.Conv2d(width(i), width(i + 1), 4, stride=2, padding=1)]
         top = width(downsamples)
-        enc += [VqResBlock(top, top), nn.GroupNorm(8, top), nn.SiLU(), nn.Conv2d(top, code_dim, 1)]
+        enc += [VqResBlock(top, top), GroupNorm(8, top), nn.SiLU(), nn.Conv2d(top, code_dim, 1)]
         self.encoder = nn.Sequential(*enc)
         dec = [nn.Conv2d(code_dim, top, 3, padding=1), VqResBlock(top, top)]
         for i in range(downsamples, 0, -1):
             dec += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(width(i), width(i - 1), 3, padding=1),
                     VqResBlock(width(i - 1), width(i - 1))]
-        dec += [nn.GroupNorm(8, channels), nn.SiLU()]
+        dec += [GroupNorm(8, channels), nn.SiLU()]
         self.decoder = nn.Sequential(*dec)
         self.decoder_out = nn.Conv2d(channels, in_channels, 3, padding=1)
 

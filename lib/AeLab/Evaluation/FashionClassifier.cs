@@ -18,7 +18,7 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
     readonly Conv2d conv1;
     readonly Conv2d conv2, conv3;
     readonly Linear fc, head;
-    readonly Dropout dropout;
+    readonly Models.Layers.Dropout dropout;
 
     /// <summary>Length of the feature vector <see cref="Features"/> returns.</summary>
     public int FeatureSize { get; }
@@ -34,7 +34,7 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
         conv2 = nn.Conv2d(32, 64, 3, padding: 1);
         conv3 = nn.Conv2d(64, 64, 3, padding: 1);
         fc = nn.Linear(64 * 7 * 7, featureSize);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = new Models.Layers.Dropout(dropout);
         head = nn.Linear(featureSize, 10);
         RegisterComponents();
     }

@@ -12,7 +12,7 @@ namespace AeLab.Models.Attention;
 public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 {
     readonly Linear query, key, value, output;
-    readonly Dropout dropout;
+    readonly Layers.Dropout dropout;
 
     public int Dim { get; }
     public int Heads { get; }
@@ -35,7 +35,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "dropout is a probability in [0, 1).");
         Dim = dim; Heads = heads;
         query = nn.Linear(dim, dim); key = nn.Linear(dim, dim); value = nn.Linear(dim, dim); output = nn.Linear(dim, dim);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = new Layers.Dropout(dropout);
         RegisterComponents();
     }
 

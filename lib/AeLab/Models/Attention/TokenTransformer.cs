@@ -19,7 +19,7 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
     readonly ModuleList<TransformerBlock> blocks;
     readonly LayerNorm finalNorm;
     readonly Linear head;
-    readonly Dropout dropout;
+    readonly Layers.Dropout dropout;
 
     public int Vocab { get; }
     public int Length { get; }
@@ -62,7 +62,7 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
         blocks = nn.ModuleList(Enumerable.Range(0, layers).Select(_ => new TransformerBlock(dim, heads, dropout)).ToArray());
         finalNorm = nn.LayerNorm(dim);
         head = nn.Linear(dim, vocab);
-        this.dropout = nn.Dropout(dropout);
+        this.dropout = new Layers.Dropout(dropout);
         RegisterComponents();
         // Small embeddings (GPT-2 uses N(0, 0.02)): TorchSharp's default N(0, 1) swamps the positions at the start.
         using (no_grad()) tokenEmbedding.weight!.normal_(0, 0.02);

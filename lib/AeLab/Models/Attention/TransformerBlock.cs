@@ -22,7 +22,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         if (mlpRatio < 1) throw new ArgumentOutOfRangeException(nameof(mlpRatio), mlpRatio, "mlpRatio must be at least 1 (4 in GPT-2).");
         attention = new MultiHeadAttention(dim, heads, dropout);
         norm1 = nn.LayerNorm(dim); norm2 = nn.LayerNorm(dim);
-        mlp = nn.Sequential(nn.Linear(dim, mlpRatio * dim), nn.GELU(), nn.Linear(mlpRatio * dim, dim), nn.Dropout(dropout));
+        mlp = nn.Sequential(nn.Linear(dim, mlpRatio * dim), nn.GELU(), nn.Linear(mlpRatio * dim, dim), new Layers.Dropout(dropout));
         RegisterComponents();
     }
 
