@@ -34,7 +34,7 @@ public sealed class Options
 
     public int Warmup => Quick ? 1 : 2;
     public int MinSteps => Quick ? 2 : 3;
-    public int MaxSteps => Quick ? 3 : 20;
+    public int MaxSteps => Quick ? 3 : 200;   // millisecond steps need hundreds for a stable median
     public int GrowthSteps => Quick ? 0 : 200;
     public int ProfileSteps => Quick ? 2 : 5;
     public double StepBudget => Quick ? 1 : Budget;

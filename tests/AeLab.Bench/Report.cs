@@ -74,7 +74,8 @@ public sealed class Report
         _peakAtStart = p;
         Console.WriteLine($"Matrix-product peak through TorchSharp at {p.Threads} threads: {p.BestGflops:F1} GFLOP/s ({p.Kernel}); " +
                           $"SGEMM {p.SgemmGflops:F1} (best of {p.Reps} {p.N}×{p.N} products, median {p.SgemmMedianGflops:F1}), " +
-                          $"convolution {p.ConvGflops:F1} ({p.ConvShape}, median {p.ConvMedianGflops:F1})");
+                          $"convolution {p.ConvGflops:F1} ({p.ConvShape}, median {p.ConvMedianGflops:F1})" +
+                          (p.ConvBf16Gflops is { } b ? $", the same convolution in bfloat16 {b:F1} (median {p.ConvBf16MedianGflops:F1})" : ""));
     }
 
     public void Bandwidth(Bandwidth.Result b)
@@ -280,7 +281,7 @@ public sealed class Report
         var rows = new List<string[]> { head }.Concat(_rows).ToList();
         var widths = Enumerable.Range(0, head.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var sb = new StringBuilder();
-        sb.AppendLine($"Matrix peak {peak.BestGflops:F1} GFLOP/s ({peak.Kernel}; SGEMM {peak.SgemmGflops:F1}) at {peak.Threads} threads" +
+        sb.AppendLine($"Matrix peak {peak.BestGflops:F1} GFLOP/s ({peak.Kernel}; SGEMM {peak.SgemmGflops:F1}, float32 convolution {peak.ConvGflops:F1}) at {peak.Threads} threads" +
                       (_bandwidth is { } bw ? $"; memory {bw.BestGBs:F1} GB/s (STREAM copy {bw.CopyGBs:F1}, triad {bw.TriadGBs:F1})" : "") +
                       $"; TorchSharp {_env.TorchSharpVersion}, libtorch {_env.LibTorchVersion}; training steps in {PythonTwin.PrecisionArgument} in both stacks");
         sb.AppendLine();
