@@ -37,8 +37,7 @@ public static unsafe class Autocast
     }
 
     /// <summary>Back to float32 inside a bfloat16 scope (e.g. a nearest-code search, whose distances need float32's precision).</summary>
-    public static IDisposable Float32Scope() =>
-        Native.Value is { } api && api.IsEnabled(Cpu) != 0 ? new Scope(api, enable: false) : NoScope.Instance;
+    public static IDisposable Float32Scope() => Enabled ? new Scope(Native.Value!, enable: false) : NoScope.Instance;
 
     sealed class Scope : IDisposable
     {

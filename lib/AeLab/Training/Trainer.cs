@@ -197,7 +197,7 @@ public sealed class Trainer
 
         var clock = Stopwatch.StartNew();
         long seed = Seed ?? Lab.Current.Seed;
-        var device = DeviceOf(_module);
+        var device = _module.DeviceOf();
         int? steps = StepsPerEpoch ?? KnownCount(train);
         bool disposeBatches = DisposeBatches ?? !IsMaterialised(train);
 
@@ -287,13 +287,6 @@ public sealed class Trainer
         _module.train();
         progress.Finish(stop == null ? null : "Training stopped: " + stop);
         return new TrainResult(_history.ToList(), clock.Elapsed.TotalSeconds, stop);
-    }
-
-    /// <summary>Where the model's parameters are (the CPU when it has none).</summary>
-    static Device DeviceOf(nn.Module module)
-    {
-        foreach (var p in module.parameters()) return p.device;
-        return CPU;
     }
 
     /// <summary>The "val_" metrics of <paramref name="batches"/> (default: <see cref="Validation"/>) as the trainer computes

@@ -76,23 +76,21 @@ public class PrecisionTests
     {
         Lab.Init(seed: 5);
         if (Skip) return;
-        {
-            Lab.Seed(5);
-            using var model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16));
-            using var data = randn(256, 16);
-            var batches = Enumerable.Range(0, 8).Select(i => new Batch(data.narrow(0, 32 * i, 32))).ToList();
-            Func<Batch, AeLab.Core.LossOutput> loss = b => new(nn.functional.mse_loss(model.forward(b.X).to(float32), b.X));
-            using var opt = optim.Adam(model.parameters(), 1e-2);
-            var trainer = new Trainer(model, opt, loss) { Quiet = true, Validation = batches };
-            trainer.TrainingPrecision = TrainingPrecision.BFloat16;
-            var result = trainer.Fit(batches, 20);
-            Assert.True(result.History[^1].Metrics["val_loss"] < 0.5 * result.History[0].Metrics["val_loss"],
-                $"val loss {result.History[0].Metrics["val_loss"]:G4} → {result.History[^1].Metrics["val_loss"]:G4}");
-            double float32Figure;
-            using (no_grad()) float32Figure = batches.Average(b => nn.functional.mse_loss(model.forward(b.X), b.X).item<float>());
-            Assert.Equal(float32Figure, trainer.Evaluate()["val_loss"], 6);
-            Assert.False(Autocast.Enabled);
-        }
+        Lab.Seed(5);
+        using var model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16));
+        using var data = randn(256, 16);
+        var batches = Enumerable.Range(0, 8).Select(i => new Batch(data.narrow(0, 32 * i, 32))).ToList();
+        Func<Batch, AeLab.Core.LossOutput> loss = b => new(nn.functional.mse_loss(model.forward(b.X).to(float32), b.X));
+        using var opt = optim.Adam(model.parameters(), 1e-2);
+        var trainer = new Trainer(model, opt, loss) { Quiet = true, Validation = batches };
+        trainer.TrainingPrecision = TrainingPrecision.BFloat16;
+        var result = trainer.Fit(batches, 20);
+        Assert.True(result.History[^1].Metrics["val_loss"] < 0.5 * result.History[0].Metrics["val_loss"],
+            $"val loss {result.History[0].Metrics["val_loss"]:G4} → {result.History[^1].Metrics["val_loss"]:G4}");
+        double float32Figure;
+        using (no_grad()) float32Figure = batches.Average(b => nn.functional.mse_loss(model.forward(b.X), b.X).item<float>());
+        Assert.Equal(float32Figure, trainer.Evaluate()["val_loss"], 6);
+        Assert.False(Autocast.Enabled);
     }
 
     [Theory]

@@ -7,9 +7,13 @@ namespace AeLab.Models.Quantization;
 internal static class Codes
 {
     /// <summary>Inside a bfloat16 autocast scope the encoder hands over bfloat16; the search and the straight-through
-    /// run in the codebook's float32 (bfloat16's 8-bit mantissa would tie near distances). Unchanged elsewhere.</summary>
-    public static Tensor FromAutocast(Tensor z, ScalarType codebook) =>
-        Runtime.Autocast.Enabled && z.dtype == ScalarType.BFloat16 && codebook != ScalarType.BFloat16 ? z.to(codebook) : z;
+    /// run in the codebook's dtype, float32 (bfloat16's 8-bit mantissa would tie near distances): <paramref name="z"/>
+    /// is converted and autocast is off until the returned scope ends. Nothing changes outside autocast.</summary>
+    public static IDisposable InCodebookPrecision(ref Tensor z, ScalarType codebook)
+    {
+        if (Runtime.Autocast.Enabled && z.dtype == ScalarType.BFloat16 && codebook != ScalarType.BFloat16) z = z.to(codebook);
+        return Runtime.Autocast.Float32Scope();
+    }
 
     /// <summary>Encoder outputs [B, D, H, W] of the codebook's dtype and device: the distance's matmul ends the
     /// process on a mismatch instead of throwing, so it is refused here with the expected and the given.</summary>

@@ -64,8 +64,7 @@ public sealed class EmaVectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQu
 
     public override QuantizerOutput forward(Tensor z)
     {
-        z = Codes.FromAutocast(z, codebook.dtype);
-        using var float32 = Runtime.Autocast.Float32Scope();
+        using var float32 = Codes.InCodebookPrecision(ref z, codebook.dtype);
         Codes.CheckInput(z, codebook, nameof(EmaVectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);

@@ -101,8 +101,7 @@ public sealed class FiniteScalarQuantizer : nn.Module<Tensor, QuantizerOutput>, 
     {
         if (z.dim() != 4 || z.shape[1] != Dim)
             throw Expect.Mismatch(nameof(FiniteScalarQuantizer), nameof(z), $"a feature map [B, {Dim}, H, W]", Expect.ShapeOf(z));
-        z = Codes.FromAutocast(z, ScalarType.Float32);
-        using var float32 = Runtime.Autocast.Float32Scope();
+        using var float32 = Codes.InCodebookPrecision(ref z, ScalarType.Float32);
         using var scope = NewDisposeScope();
         long b = z.shape[0], h = z.shape[2], w = z.shape[3];
         var channelsLast = z.permute(0, 2, 3, 1);

@@ -31,8 +31,7 @@ public sealed class VectorQuantizer : nn.Module<Tensor, QuantizerOutput>, IQuant
 
     public override QuantizerOutput forward(Tensor z)
     {
-        z = Codes.FromAutocast(z, codebook.dtype);
-        using var float32 = Runtime.Autocast.Float32Scope();
+        using var float32 = Codes.InCodebookPrecision(ref z, codebook.dtype);
         Codes.CheckInput(z, codebook, nameof(VectorQuantizer));
         using var scope = NewDisposeScope();
         var flat = Codes.Flatten(z);
