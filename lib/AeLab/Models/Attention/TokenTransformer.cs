@@ -76,7 +76,7 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
         // Built per call (L² booleans, cheap) so it is no buffer: causal and bidirectional models share one state dict.
         var mask = Causal ? ScaledDotProductAttention.CausalMask(l, tokens.device) : null;
         foreach (var block in blocks) x = block.forward(x, mask);
-        return head.forward(finalNorm.forward(x));
+        return Rows.Apply(head, finalNorm.forward(x));
     }
 
     /// <summary>An empty <see cref="KeyValueCache"/> for drawing sequences from this (causal) model token by token.</summary>
@@ -102,7 +102,7 @@ public sealed class TokenTransformer : nn.Module<Tensor, Tensor>
         var mask = n == 1 ? null : arange(start + n, device: tokens.device).unsqueeze(0).le(arange(start, start + n, device: tokens.device).unsqueeze(1));
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].forward(x, mask, cache, i);
         cache.Advance(n);
-        return head.forward(finalNorm.forward(x));
+        return Rows.Apply(head, finalNorm.forward(x));
     }
 
     Tensor Embed(Tensor tokens, long start)

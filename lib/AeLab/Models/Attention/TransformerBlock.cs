@@ -35,6 +35,6 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     internal Tensor forward(Tensor x, Tensor? mask, KeyValueCache? cache, int layer)
     {
         x = x + attention.forward(norm1.forward(x), mask, cache, layer);
-        return x + mlp.forward(norm2.forward(x));
+        return x + Rows.Apply(mlp, norm2.forward(x));
     }
 }

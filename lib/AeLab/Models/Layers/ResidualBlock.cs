@@ -25,7 +25,7 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         void Unit(int cin, int cout, int stride, int padding)
         {
             layers.Add(Conv(encoder, cin, cout, stride, padding));
-            layers.Add(nn.BatchNorm2d(cout));
+            layers.Add(new LayoutBatchNorm2d(cout));
             layers.Add(nn.LeakyReLU(leakySlope));
         }
         for (int i = 0; i < convsPerSide; i++) Unit(inChannels, inChannels, 1, 1);
@@ -38,7 +38,7 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 
     static nn.Module<Tensor, Tensor> Conv(bool encoder, int cin, int cout, int stride, int padding) => encoder
         ? nn.Conv2d(cin, cout, 3, stride: stride, padding: padding)
-        : nn.ConvTranspose2d(cin, cout, 3, stride: stride, padding: padding);
+        : new TransposedConv2d(cin, cout, 3, stride: stride, padding: padding);
 
     public override Tensor forward(Tensor x)
     {
