@@ -46,7 +46,10 @@ public sealed class FashionClassifier : nn.Module<Tensor, Tensor>, ITrainable
             throw new ArgumentException($"FashionClassifier expects images [N, 1, 28, 28] in [0, 1]; got [{string.Join(", ", x.shape)}]. " +
                                         "Reshape flat vectors with x.view(-1, 1, 28, 28); map [−1, 1] images with (x + 1) / 2.", nameof(x));
         using var scope = NewDisposeScope();
-        var h = nn.functional.max_pool2d(nn.functional.relu(conv1.forward(x)), 2);                 // 32 × 14 × 14
+        // Channels-last from the first feature map on: libtorch's CPU max pooling is several times faster on that
+        // layout (NCHW: 15 of a bfloat16 step's 25 ms forward went to the two ReLU + pool pairs). flatten(1) still
+        // reads [C, H, W] in order, so fc's weights mean what they did.
+        var h = nn.functional.max_pool2d(nn.functional.relu(Models.Layers.Layouts.ChannelsLast(conv1.forward(x))), 2);   // 32 × 14 × 14
         h = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(h)), 2);                     // 64 × 7 × 7
         h = nn.functional.relu(conv3.forward(h));                                                  // 64 × 7 × 7
         return nn.functional.relu(fc.forward(h.flatten(1))).MoveToOuterDisposeScope();
