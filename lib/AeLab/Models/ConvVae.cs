@@ -94,7 +94,7 @@ public sealed class ConvVae : Module<Tensor, Tensor>, IAutoencoder
         Conv2d(cin, cout, 3, stride: 2, padding: 1), new LayoutBatchNorm2d(cout), LeakyReLU(0.2));
 
     static Sequential UpBlock(long cin, long cout) => Sequential(
-        new TransposedConv2d(cin, cout, 3, stride: 2, padding: 1, outputPadding: 1), new LayoutBatchNorm2d(cout), LeakyReLU(0.2));
+        ConvTranspose2d(cin, cout, 3, stride: 2, padding: 1, output_padding: 1), new LayoutBatchNorm2d(cout), LeakyReLU(0.2));
 
     /// <summary>q(z|x) = N(μ, diag exp(logvar)), each [N, latentChannels, S/r, S/r] with r = <see cref="Downscale"/>.</summary>
     public (Tensor Mu, Tensor Logvar) EncodeDistribution(Tensor x)

@@ -23,12 +23,13 @@ public class LayoutLayersTests
     }
 
     [Fact]
-    public void A_strided_TransposedConv2d_stays_float32_under_bfloat16_autocast_and_a_stride_one_does_not()
+    public void A_strided_TransposedConv2d_without_output_padding_stays_float32_under_bfloat16_autocast_and_the_others_do_not()
     {
         if (!Autocast.Available) return;
         Lab.Init(seed: 5);
         using var strided = new TransposedConv2d(8, 4, 3, stride: 2);
         using var plain = new TransposedConv2d(8, 4, 3, padding: 1);
+        using var padded = new TransposedConv2d(8, 4, 3, stride: 2, padding: 1, outputPadding: 1);
         using var x = randn(2, 8, 6, 6);
         using var expected = strided.forward(x);
         using (Autocast.BFloat16Scope())
@@ -38,6 +39,8 @@ public class LayoutLayersTests
             Assert.True(y.allclose(expected, rtol: 2e-2, atol: 2e-2), "only the input's rounding to bfloat16 differs");
             using var z = plain.forward(x);
             Assert.Equal(ScalarType.BFloat16, z.dtype);
+            using var w = padded.forward(x);
+            Assert.Equal(ScalarType.BFloat16, w.dtype);
         }
     }
 
