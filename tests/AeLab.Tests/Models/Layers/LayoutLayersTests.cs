@@ -22,6 +22,35 @@ public class LayoutLayersTests
         Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6));
     }
 
+    [Theory]
+    [InlineData(3, 1, 0, 0)]   // stride 1: computed as an ordinary convolution with the kernel mirrored
+    [InlineData(3, 1, 1, 0)]
+    [InlineData(3, 1, 2, 0)]
+    [InlineData(1, 1, 0, 0)]
+    [InlineData(3, 1, 3, 0)]   // padding beyond k − 1: libtorch's own kernel
+    [InlineData(3, 2, 0, 0)]
+    [InlineData(3, 2, 1, 1)]
+    public void TransposedConv2d_gives_libtorchs_values_and_gradients(int kernel, int stride, int padding, int outputPadding)
+    {
+        Lab.Init(seed: 7);
+        using var ours = new TransposedConv2d(5, 4, kernel, stride: stride, padding: padding, outputPadding: outputPadding);
+        Lab.Init(seed: 7);
+        using var stock = nn.ConvTranspose2d(5, 4, kernel, stride: stride, padding: padding, output_padding: outputPadding);
+        using var x = randn(3, 5, 7, 7);
+        var xa = x.detach().requires_grad_(true);
+        var xb = x.detach().requires_grad_(true);
+        using var a = ours.forward(xa);
+        using var b = stock.forward(xb);
+        Assert.Equal(b.shape, a.shape);
+        Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-5), "values");
+        using var g = randn_like(b);
+        a.backward(new[] { g });
+        b.backward(new[] { g });
+        Assert.True(xa.grad!.allclose(xb.grad!, rtol: 1e-5, atol: 1e-5), "input gradient");
+        Assert.True(ours.Weight.grad!.allclose(stock.weight!.grad!, rtol: 1e-4, atol: 1e-4), "weight gradient");
+        Assert.True(ours.Bias.grad!.allclose(stock.bias!.grad!, rtol: 1e-4, atol: 1e-4), "bias gradient");
+    }
+
     [Fact]
     public void A_strided_TransposedConv2d_without_output_padding_stays_float32_under_bfloat16_autocast_and_the_others_do_not()
     {
