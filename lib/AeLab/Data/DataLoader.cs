@@ -57,6 +57,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         var rng = new Generator((ulong)(_seed * 1_000_003 + epoch));
         int count = Count;
 
+        int consumer = Environment.CurrentManagedThreadId;
         Task<Batch>? next = Prepare(0);
         Batch? current = null;
         try
@@ -80,6 +81,9 @@ public sealed class DataLoader : IEnumerable<Batch>
         // Batches are built one at a time, in order, so the generator sequence is deterministic.
         Task<Batch> Prepare(int b) => Task.Run(() =>
         {
+            // A second OpenMP team would slow every training step (see there); a task the consumer's wait runs inline
+            // stays on the consumer's thread, which keeps its threads.
+            if (Environment.CurrentManagedThreadId != consumer) OpenMp.SingleThreadedHere();
             int start = b * _batchSize, n = Math.Min(_batchSize, _data.Count - start);
             using var scope = NewDisposeScope(); // per-thread: frees this task's temporaries
             var idx = tensor(order.AsSpan(start, n).ToArray());

@@ -44,6 +44,40 @@ public class LabTests
     static extern IntPtr getenv(string name);
 
     [Fact]
+    public void A_helper_thread_made_single_threaded_runs_libtorch_alone_and_the_caller_keeps_its_threads()
+    {
+        Lab.Init();
+        int mine = get_num_threads();
+        using var x = arange(100_000, dtype: ScalarType.Float32);
+        int helper = 0; float sum = 0;
+        var thread = new Thread(() =>
+        {
+            OpenMp.SingleThreadedHere();
+            OpenMp.SingleThreadedHere();
+            helper = get_num_threads();
+            using var s = x.sum();   // its operations still compute, as a data loader's batch does there
+            sum = s.item<float>();
+        });
+        thread.Start();
+        thread.Join();
+        if (OperatingSystem.IsLinux()) Assert.Equal(1, helper);
+        Assert.Equal(mine, get_num_threads());
+        Assert.Equal(4_999_950_000f, sum, 1e-3f);
+    }
+
+    [Fact]
+    public void A_data_loader_leaves_the_consuming_thread_its_libtorch_threads()
+    {
+        Lab.Init();
+        int mine = get_num_threads();
+        var loader = new AeLab.Data.DataLoader(new AeLab.Data.ImageDataset(rand(600, 1, 28, 28)), 50, shuffle: true);
+        int n = 0;
+        foreach (var batch in loader) { Assert.Equal(mine, get_num_threads()); n++; }
+        Assert.Equal(12, n);
+        Assert.Equal(mine, get_num_threads());
+    }
+
+    [Fact]
     public void Old_libstdcxx_gets_the_patched_copy_new_one_gets_none()
     {
         if (!NativeFiles.IsLinuxX64) return;
