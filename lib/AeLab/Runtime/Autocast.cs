@@ -87,9 +87,7 @@ public static unsafe class Autocast
     static Api? Bind()
     {
         if (OperatingSystem.IsWindows()) return null;
-        NativeLoader.EnsureLoaded();
-        if (!NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out var lib)) return null;
-        IntPtr F(string name) => NativeLibrary.TryGetExport(lib, name, out var f) ? f : IntPtr.Zero;
+        static IntPtr F(string name) => NativeLoader.TorchCpuExport(name);
         var p = new[]
         {
             F("_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE"),

@@ -44,6 +44,18 @@ public static class NativeLoader
         }
     }
 
+    /// <summary>
+    /// A function exported by libtorch_cpu or a library it depends on (libgomp, for instance), found through
+    /// libtorch_cpu's own handle after <see cref="EnsureLoaded"/>; <see cref="IntPtr.Zero"/> when it is not there or on Windows.
+    /// </summary>
+    internal static IntPtr TorchCpuExport(string name)
+    {
+        if (OperatingSystem.IsWindows()) return IntPtr.Zero;
+        EnsureLoaded();
+        return NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out var lib)
+               && NativeLibrary.TryGetExport(lib, name, out var f) ? f : IntPtr.Zero;
+    }
+
     static string LoadOnLinux()
     {
         var torchAssembly = typeof(torch).Assembly;

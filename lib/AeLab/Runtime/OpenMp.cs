@@ -47,29 +47,24 @@ public static class OpenMp
     }
 
     /// <summary>
-    /// Makes libtorch's operations on the calling thread run on it alone (no OpenMP team of its own), for helper threads such as the data loader's. libgomp counts every thread of every team, and once they outnumber
-    /// the cores (a second thread that runs a parallel operation starts a second team) every idle worker in the process
-    /// spins only 100 times before it sleeps, whatever GOMP_SPINCOUNT says (libgomp's "throttled" spin), so each
-    /// operation of a training step has to wake its worker first: on 2 cores a PixelCNN prior's step took 53–57 ms
-    /// after one pass of a data loader against 33–40 ms before. libtorch asks OpenMP how many threads this thread may
-    /// use before it parallelises, so one thread here means no team. Two native calls: cheap enough for every batch.
+    /// Makes libtorch's operations on the calling thread run on it alone (no OpenMP team of its own), for helper
+    /// threads such as the data loader's. libgomp counts every thread of every team, and once they outnumber the cores
+    /// (a second thread that runs a parallel operation starts a second team) every idle worker in the process spins
+    /// only 100 times before it sleeps, whatever GOMP_SPINCOUNT says (libgomp's "throttled" spin), so each operation of
+    /// a training step has to wake its worker first: on 2 cores a PixelCNN prior's step took 53–57 ms after one pass of
+    /// a data loader against 33–40 ms before. libtorch asks OpenMP how many threads this thread may use before it
+    /// parallelises, so one thread here means no team. Two native calls: cheap enough for every batch.
     /// </summary>
-    public static void SingleThreadedHere()
+    public static unsafe void SingleThreadedHere()
     {
-        if (SetNumThreads.Value is not { } set) return;
+        var set = (delegate* unmanaged<int, void>)SetNumThreads.Value;
+        if (set == null) return;
         TorchSharp.torch.get_num_threads();   // libtorch's own per-thread set-up first, which would set the team size back
         set(1);                               // every call: a later set_num_threads on this thread would undo it
     }
 
-    // omp_set_num_threads of the libgomp that libtorch loaded (a dependency of libtorch_cpu, found through its handle).
-    static readonly Lazy<Action<int>?> SetNumThreads = new(() =>
-    {
-        if (OperatingSystem.IsWindows()) return null;
-        NativeLoader.EnsureLoaded();
-        if (!NativeLibrary.TryLoad("torch_cpu", typeof(TorchSharp.torch).Assembly, null, out var lib)
-            || !NativeLibrary.TryGetExport(lib, "omp_set_num_threads", out var f)) return null;
-        unsafe { var fn = (delegate* unmanaged<int, void>)f; return n => fn(n); }
-    });
+    // omp_set_num_threads of the libgomp that libtorch loaded (a dependency of libtorch_cpu).
+    static readonly Lazy<IntPtr> SetNumThreads = new(() => NativeLoader.TorchCpuExport("omp_set_num_threads"));
 
     // libc by its runtime name (libc.so.6 on glibc; "libc.so" is a linker script that only a -dev package installs).
     static unsafe bool NativeSetenv(string name, string value)
